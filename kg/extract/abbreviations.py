@@ -1,0 +1,89 @@
+"""Abbreviation definitions: "Direct Preference Optimization (DPO)" joins long and short form.
+
+The Schwartz & Hearst (2003) algorithm, as in scispaCy's abbreviation detector: for a
+parenthesised short form, walk the characters of the short form backwards through the
+words before the parenthesis; the long form starts at the word where the first character
+of the short form is matched at a word start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    long: Span
+    short: Span
+
+
+def _is_short_form(text: str) -> bool:
+    if not (2 <= len(text) <= 12) or " " in text.strip():
+        return False
+    if not text[0].isalnum():
+        return False
+    letters = [c for c in text if c.isalpha()]
+    # at least one capital: "DPO", "CLOOB", "DeAL", "LbT", "IN2"; not "e.g." or "ours"
+    return len(letters) >= 2 and any(c.isupper() for c in letters)
+
+
+def _find_long_form(short: str, candidate: str) -> int | None:
+    """Start index in ``candidate`` of the long form that ``short`` abbreviates, or None."""
+    s = [c.lower() for c in short if c.isalnum()]
+    if not s:
+        return None
+    si, li = len(s) - 1, len(candidate) - 1
+    lc = candidate.lower()
+    while si >= 0:
+        c = s[si]
+        # the first character of the short form must start a word of the long form
+        while li >= 0 and (lc[li] != c or (si == 0 and li > 0 and candidate[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+        si -= 1
+    start = li + 1
+    # back up to the start of the word that holds the match
+    while start > 0 and candidate[start - 1].isalnum():
+        start -= 1
+    return start
+
+
+def find_abbreviations(doc: Doc) -> list[Abbreviation]:
+    out: list[Abbreviation] = []
+    for tok in doc:
+        if tok.text != "(" or tok.i + 2 >= len(doc):
+            continue
+        # "(DPO)" or "(IN2)"; allow "(DPO;" and "(DPO,"? keep it strict: one token then ")"
+        close = tok.i + 2
+        if doc[close].text not in (")", ";", ","):
+            continue
+        short = doc[tok.i + 1: close]
+        if not _is_short_form(short.text):
+            continue
+        sent_start = tok.sent.start
+        n_short = len([c for c in short.text if c.isalnum()])
+        max_words = min(n_short + 5, n_short * 2)
+        start_tok = max(sent_start, tok.i - max_words)
+        # do not cross punctuation that ends a phrase
+        for j in range(tok.i - 1, start_tok - 1, -1):
+            if doc[j].text in {",", ";", ":", "(", ")", "."} or doc[j].text.lower() in {"we", "our"}:
+                start_tok = j + 1
+                break
+        if start_tok >= tok.i:
+            continue
+        window = doc[start_tok: tok.i]
+        offset = _find_long_form(short.text, window.text)
+        if offset is None:
+            continue
+        char_start = window.start_char + offset
+        long = doc.char_span(char_start, window.end_char, alignment_mode="expand")
+        if long is None or len(long) == 0 or long.text.lower() == short.text.lower():
+            continue
+        # a long form of one word that already looks like the short form is not a definition
+        if len(long) == 1 and len(long.text) <= len(short.text) + 2:
+            continue
+        out.append(Abbreviation(long=long, short=short))
+    return out

@@ -1,0 +1,189 @@
+"""What the words around a name say about it: its type, and whether the paper proposes it.
+
+Each function looks at a small window of tokens next to a span and returns a verdict with
+the name of the rule that decided, so that ``kg explain`` can show why.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+# Head nouns that type the name they follow or precede: "the X benchmark", "dataset X".
+TYPE_NOUNS = {
+    "benchmark": "Benchmark", "benchmarks": "Benchmark", "leaderboard": "Benchmark",
+    "testbed": "Benchmark", "test": "Benchmark", "suite": "Benchmark", "arena": "Benchmark",
+    "evaluation": "Benchmark",
+    "dataset": "Dataset", "datasets": "Dataset", "corpus": "Dataset", "corpora": "Dataset",
+    "data": "Dataset", "collection": "Dataset",
+    "model": "Model", "models": "Model", "llm": "Model", "llms": "Model", "lm": "Model",
+    "mllm": "Model", "vlm": "Model", "network": "Model", "agent": "Model", "encoder": "Model",
+    "decoder": "Model", "backbone": "Model", "checkpoint": "Model", "family": "Model",
+    "assistant": "Model", "chatbot": "Model", "transformer": "Model", "captioner": "Model",
+    "method": "Method", "approach": "Method", "framework": "Method", "algorithm": "Method",
+    "technique": "Method", "objective": "Method", "loss": "Method", "strategy": "Method",
+    "paradigm": "Method", "pipeline": "Method", "mechanism": "Method", "module": "Method",
+    "scheme": "Method", "procedure": "Method", "recipe": "Method", "prompting": "Method",
+    "training": "Method", "tuning": "Method", "optimization": "Method", "learning": "Method",
+    "distillation": "Method", "attention": "Method", "alignment": "Method",
+}
+# Names whose last part says what they are: HumanEval, TVBench, WebArena, NarrativeQA.
+_SUFFIX_TYPES = [
+    (re.compile(r"(?:Bench|bench|BENCH|Eval|EVAL|Arena|Test|Exam|QA|GLUE|Leaderboard)(?:[-\d.+ ]*[A-Za-z]{0,4})?$"), "Benchmark"),
+    (re.compile(r"(?:Set|Corpus|Data|DB|Instruct|Pile|Crawl|Pref|Preference)[-\d]*$"), "Dataset"),
+    (re.compile(r"-?\d+(?:\.\d+)?[MK]$"), "Dataset"),  # WebVid-2M, HD-VG-130M, Feint6K
+    (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)\b"), "Model"),
+]
+# Evidence that a name is evaluated on / trained on.
+_EVAL_BEFORE = re.compile(r"\b(?:on|across|using|in)\s*(?:the\s+)?(?:challenging\s+|popular\s+|standard\s+|widely[- ]used\s+)?$", re.I)
+
+
+_SKIP_BEFORE = {"the", "a", "an", "new", "novel", "our", "(", "human", "preference", "large-scale",
+                "evaluation", "test", "public", "popular", "challenging", "standard", "proposed"}
+
+
+def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[str, str] | None:
+    """A type from the nouns right after ("X benchmark", "X (XB) model"), right before
+    ("dataset X", "a new dataset (X)") or in an apposition ("X, a benchmark of ...")."""
+    i = span.end
+    # skip a parenthesised short form: "Event-guided Planning (E3P) model"
+    if i < len(doc) and doc[i].text == "(":
+        j = i + 1
+        while j < len(doc) and j < i + 4 and doc[j].text != ")":
+            j += 1
+        i = j + 1
+    elif i < len(doc) and doc[i].text == ")":
+        i += 1
+    for t in doc[i: i + 3]:
+        if t.is_punct and t.text not in "-":
+            break
+        typ = TYPE_NOUNS.get(t.lower_)
+        if typ:
+            # "X-based model", "X data" are about something else when X is plural or generic
+            if t.lower_ in {"data", "learning", "training", "tuning", "evaluation", "test",
+                            "attention", "alignment", "optimization", "loss"} and t.i != i:
+                continue
+            return typ, f"context:'{span.text} {t.text}'"
+        if not (t.is_title or t.is_upper or t.like_num):
+            break
+    # (not for the short form of a definition: "consistency model (MCM)" says nothing of MCM
+    # that the long form does not say itself)
+    before = doc[max(span.start - 4, 0): span.start] if look_before else []
+    for t in reversed(before):
+        typ = TYPE_NOUNS.get(t.lower_)
+        if typ in ("Benchmark", "Dataset", "Model") and t.lower_ not in {"data", "evaluation", "test", "learning"}:
+            prev = doc[t.i - 1].lower_ if t.i > 0 else ""
+            if typ == "Dataset" and prev in {"evaluation", "test", "benchmark"}:
+                typ = "Benchmark"  # "evaluation datasets X"
+            return typ, f"context:'{t.text} {span.text}'"
+        if t.lower_ not in _SKIP_BEFORE:
+            break
+    m = _APPOSITION.match(doc.text[span.end_char: span.sent.end_char])
+    if m:
+        typ = TYPE_NOUNS.get(m.group("noun").lower())
+        if typ:
+            return typ, f"apposition:'{m.group('noun')}'"
+    return None
+
+
+_APPOSITION = re.compile(r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?P<noun>[A-Za-z]+)\b"
+                         r"(?=\s+(?:of|for|that|which|to|with|comprising|containing|consisting|designed|built|"
+                         r"covering|featuring|where)\b|\s*[,.;])", re.I)
+# A name that says what it is: "Human Preference Dataset v2", "Needle Benchmark".
+_LITERAL = re.compile(r"\b(?P<w>Dataset|Corpus|Benchmark)s?\b", re.I)
+
+
+def type_from_literal_name(name: str) -> tuple[str, str] | None:
+    m = _LITERAL.search(name)
+    if not m:
+        return None
+    w = m.group("w").lower()
+    return ("Benchmark" if w == "benchmark" else "Dataset"), f"name-says:{m.group('w')}"
+
+
+def type_from_name(name: str) -> tuple[str, str] | None:
+    for pattern, typ in _SUFFIX_TYPES:
+        if pattern.search(name):
+            return typ, f"name-shape:{typ}"
+    return None
+
+
+_EVAL_WORDS = re.compile(
+    r"\b(?:evaluat\w*|experiments?|results?|performance|accuracy|sota|state-of-the-art|achiev\w*|"
+    r"benchmark\w*|tested|scores?|improv\w*|gains?|outperform\w*|surpass\w*|competitive|"
+    r"zero-shot|few-shot|validat\w*|demonstrat\w*|effectiveness)\b", re.I)
+
+
+def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
+    """'evaluated on X', 'trained on X', 'fine-tune X': the verb says what X is."""
+    left = doc.text[span.sent.start_char: span.start_char]
+    near = left[-60:].lower()
+    if re.search(r"\b(?:fine-?tun\w*|pre-?train\w*|distill\w*|prompt\w*|quantiz\w*)\s+(?:the\s+|a\s+)?$", near):
+        return "Model", "role:fine-tune X"
+    if re.search(r"\b(?:trained|pre-?trained|fine-?tuned|curated from|collected from)\s+(?:\w+\s+){0,2}on\s+(?:the\s+)?$", near):
+        return "Dataset", "role:trained on X"
+    if re.search(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$", near) and _EVAL_WORDS.search(left):
+        return "Benchmark", "role:evaluated on X"
+    return None
+
+
+# Verbs by which a paper introduces its own artifact.
+PROPOSE_VERBS = re.compile(
+    r"\b(?:we|this (?:paper|work|study)|here,? we|in this (?:paper|work),? we|our (?:study|work|paper))\s+"
+    r"(?:\w+\s+){0,2}?"
+    r"(?:propose|proposes|introduce|introduces|present|presents|develop|develops|build|builds|"
+    r"construct|constructs|release|releases|design|designs|create|creates|curate|curates|"
+    r"collect|collects|contribute|contributes|establish|establishes|devise|devises|outline|outlines|"
+    r"formulate|formulates|offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts)\b",
+    re.I)
+NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|entitled|denoted(?: as)?)\s*,?\s*$", re.I)
+OUR = re.compile(r"\b(?:our|the proposed|our proposed|our new|the resulting)\s+(?:[\w-]+[\s,:]+){0,2}$", re.I)
+# "a novel X", "two new benchmarks X and Y", "a new dataset (X)"
+NEW_THING = re.compile(
+    r"\b(?:a|an|our|the|two|three|several)\s+(?:(?:key|first|simple|large-scale|carefully[- ]designed)\s+)?"
+    r"(?:novel|new|proposed|innovative)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:(?:benchmark|dataset|model|method|framework|technique|objective|module|approach|corpus|suite|"
+    r"algorithm|paradigm|strategy|pipeline|system|architecture|loss|metric|task|family|recipe)s?\s*[,:(]?\s*)?$",
+    re.I)
+OUR_INNOVATION = re.compile(r"\bour\s+(?:\w+\s+)?(?:innovation|contribution|method|approach|idea|solution|model)s?\s+"
+                            r"(?:is|are|includes?)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
+# "several innovative methods ..., X and Y": names listed after a plural announcement
+ANNOUNCE_PLURAL = re.compile(
+    r"\b(?:two|three|four|several|a few)\s+(?:\w+\s+){0,2}?(?:methods|models|benchmarks|datasets|techniques|"
+    r"components|modules|strategies|objectives|frameworks)\b[^.;]*$", re.I)
+APPOSITION_NEW = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:novel|new|simple|first|unified|general|"
+    r"large-scale|comprehensive|efficient|effective|scalable|lightweight|challenging|principled|designed|"
+    r"proposed|carefully)\b", re.I)
+IS_NEW = re.compile(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:is|as)\s+(?:a|an|the)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
+
+
+def proposed_by_context(doc: Doc, span: Span) -> str | None:
+    """The rule by which the sentence says the paper introduces ``span``, or None."""
+    sent = span.sent
+    left = doc.text[sent.start_char: span.start_char]
+    right = doc.text[span.end_char: sent.end_char]
+    if NAMING.search(left):
+        return "proposed:named"
+    if APPOSITION_NEW.match(right) or IS_NEW.match(right):
+        return "proposed:apposition"
+    if NEW_THING.search(left[-90:]):
+        return "proposed:new-thing"
+    if OUR_INNOVATION.search(left[-80:]):
+        return "proposed:our-contribution"
+    m = None
+    for m in PROPOSE_VERBS.finditer(left):
+        pass
+    if m is not None:
+        between = left[m.end():]
+        # the name follows the verb closely: "we propose X", "we introduce a new benchmark, X"
+        if len(between.split()) <= 2:
+            return "proposed:we-propose-direct"
+        if len(between.split()) <= 8 and not re.search(
+                r"\b(?:using|with|by|from|based on|on|over|than|via|to|for)\b", between, re.I):
+            return "proposed:we-propose"
+        if ANNOUNCE_PLURAL.search(between):
+            return "proposed:we-propose-list"
+    if OUR.search(left[-40:]) and "our" in left[-40:].lower():
+        return "proposed:our"
+    return None

@@ -1,0 +1,156 @@
+"""The curated lexicon of well-known entities and the generic-phrase stoplist.
+
+Entries live in JSON-lines files (``kg/lexicon/core.jsonl``; users add their own with
+``--lexicon``): ``{"name", "type", "aliases", "case_sensitive"?, "note"?}``.
+The :class:`Lexicon` answers "is this a known entity, and which one?" by normalised
+key, and builds the spaCy ``PhraseMatcher`` that finds known names in text.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from ..model import ENTITY_TYPES
+from ..normalize import key, slug
+
+LEXICON_DIR = resources.files("kg") / "lexicon"
+
+
+class LexiconError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    note: str = ""
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass
+class Lexicon:
+    entries: dict[str, LexiconEntry] = field(default_factory=dict)
+    by_key: dict[str, str] = field(default_factory=dict)  # surface key -> entry id
+    generic: set[str] = field(default_factory=set)  # keys of phrases that are never entities
+
+    @classmethod
+    def load(cls, extra: Iterable[str | Path] = (), include_core: bool = True) -> "Lexicon":
+        lex = cls()
+        if include_core:
+            core = LEXICON_DIR / "core.jsonl"
+            if core.is_file():
+                lex.add_file(core, name="kg/lexicon/core.jsonl")
+            generic = LEXICON_DIR / "generic.txt"
+            if generic.is_file():
+                lex.add_generic(generic.read_text(encoding="utf-8").splitlines())
+        for path in extra:
+            lex.add_file(Path(path))
+        return lex
+
+    def add_file(self, path, name: str | None = None) -> None:
+        label = name or str(path)
+        text = path.read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                rec = json.loads(line)
+                self.add(rec)
+            except (json.JSONDecodeError, KeyError, TypeError, LexiconError) as exc:
+                raise LexiconError(f"{label}:{n}: bad lexicon entry: {exc}") from None
+
+    def add(self, rec: dict) -> LexiconEntry:
+        name = str(rec["name"]).strip()
+        type_ = rec["type"]
+        if type_ not in ENTITY_TYPES:
+            raise LexiconError(f"type {type_!r} is not one of {', '.join(ENTITY_TYPES)}")
+        aliases = tuple(a for a in (str(x).strip() for x in rec.get("aliases", [])) if a)
+        entry = LexiconEntry(
+            id=rec.get("id") or slug(name), name=name, type=type_, aliases=aliases,
+            case_sensitive=bool(rec.get("case_sensitive")), note=rec.get("note", ""),
+        )
+        # A later file overrides an earlier entry of the same name (user files win).
+        old = self.entries.get(entry.id)
+        if old is not None:
+            for f in old.forms:
+                if self.by_key.get(key(f)) == old.id:
+                    del self.by_key[key(f)]
+        self.entries[entry.id] = entry
+        for f in entry.forms:
+            self.by_key[key(f)] = entry.id
+            self.generic.discard(key(f))
+        return entry
+
+    def add_generic(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            line = line.split("#", 1)[0].strip()
+            if line and key(line) not in self.by_key:
+                self.generic.add(key(line))
+
+    def lookup(self, text: str) -> LexiconEntry | None:
+        eid = self.by_key.get(key(text))
+        return self.entries[eid] if eid else None
+
+    def is_generic(self, text: str) -> bool:
+        k = key(text)
+        return k in self.generic or (k.endswith("s") and k[:-1] in self.generic)
+
+    def accepts(self, entry: LexiconEntry, matched: str, doc_text: str = "") -> bool:
+        """Case check for a case-insensitive phrase match.
+
+        A name written with capitals, matched in lower case, is usually a common word or a
+        generic phrase ("MATH" / "math", "MultiPL-E" / "multiple", "Knowledge Distillation"
+        / "knowledge distillation"). It counts when it carries a digit ("mistral-7b"), is a
+        hyphenated chain of three or more words ("chain-of-thought"), or when the paper also
+        writes the name's acronym ("direct preference optimization ... DPO").
+        Case-sensitive entries must match a listed form up to spaces and hyphens.
+        """
+        def squash(x: str) -> str:
+            return x.replace("-", "").replace(" ", "")
+
+        if entry.case_sensitive:
+            return any(squash(matched) == squash(f) for f in entry.forms)
+        mk = key(matched)
+        for f in entry.forms:
+            if key(f) != mk:
+                continue
+            letters = [c for c in f if c.isalpha()]
+            # An all-caps acronym must be matched in capitals ("ARC", not "Arc").
+            if len(letters) <= 5 and letters and all(c.isupper() for c in letters):
+                if sum(c.isupper() for c in matched) < len(letters):
+                    continue
+            if any(c.isupper() for c in f) and not any(c.isupper() for c in matched):
+                if any(c.isdigit() for c in f) or matched.count("-") >= 2:
+                    return True
+                acronyms = [a for a in entry.forms if sum(c.isupper() for c in a) >= 2 and " " not in a]
+                if not any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", doc_text) for a in acronyms):
+                    continue
+            return True
+        return False
+
+
+def spelling_variants(form: str) -> set[str]:
+    """Token-level spellings one name is written in: 'Llama 2' / 'Llama-2' / 'Llama2',
+    'Qwen2.5' / 'Qwen 2.5', 'Claude 3.5 Haiku' / 'Claude-3.5-Haiku'."""
+    out = {form, form.replace("-", " "), form.replace(" ", "-"), form.replace("-", "").replace(" ", "")}
+    parts = [p for p in re.split(r"[\s\-]+", form) if p]
+    # split letters from a following version number: "Qwen2.5" -> "Qwen", "2.5"
+    fine = []
+    for p in parts:
+        m = re.fullmatch(r"([A-Za-z\u00C0-\u024F]{2,})(\d+(?:\.\d+)*)", p)
+        fine += [m.group(1), m.group(2)] if m else [p]
+    if len(fine) > 1:
+        out |= {" ".join(fine), "-".join(fine)}
+    return {v for v in out if v.strip()}

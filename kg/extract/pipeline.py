@@ -1,0 +1,481 @@
+"""The extractor: one paper in, its entities, proposals and relations out.
+
+Stages, cheapest first:
+1. tokenise title and abstract with the name-preserving tokenizer, split sentences;
+2. candidates: lexicon phrase matches, abbreviation definitions, name-shaped tokens,
+   the title's name before the colon, and names the sentence introduces;
+3. filter generic phrases ("LLMs", "diffusion models");
+4. merge candidates of one paper into entities (same lexicon entry, same normalised
+   spelling, or joined by an abbreviation definition);
+5. type each entity (lexicon, words around it, verbs, its own shape) and mark proposals;
+6. relations between entities of one sentence (``kg.extract.relations``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..model import Entity, Mention, Paper, PaperExtraction
+from ..normalize import key, slug
+from . import context
+from .abbreviations import find_abbreviations
+from .lexicon import Lexicon, LexiconEntry, spelling_variants
+from .relations import find_relations, find_results
+from .shapes import extend_with_version, shape_spans
+from .tokenizer import make_nlp
+
+SEPARATOR = ". "  # title and abstract joined: cheap to tokenise, and a sentence break
+
+# Rules and how far to trust them.
+CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8,
+              "shape": 0.6, "alias": 0.9}
+# Words that never start or end a multi-word name found by context.
+_STOP_EDGE = {"a", "an", "the", "and", "or", "of", "for", "in", "on", "with", "to", "by",
+              "we", "our", "this", "that", "which", "is", "are", "as", "from", "via"}
+_CONNECTORS = {"of", "for", "in", "with", "and", "to", "from", "via", "on", "the", "a", "by"}
+_TITLE_NAME = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*\S")
+
+
+@dataclass
+class Candidate:
+    start: int  # char offsets into the joined doc text
+    end: int
+    text: str
+    rule: str
+    entry: LexiconEntry | None = None
+    group: int = -1
+    extras: dict = field(default_factory=dict)
+
+
+class Extractor:
+    """Extracts :class:`PaperExtraction` records from papers.
+
+    >>> ex = Extractor()
+    >>> [e.name for e in ex.extract(Paper("p", "T", "We fine-tune GPT-4 on MMLU.")).entities]
+    ['GPT-4', 'MMLU']
+    """
+
+    def __init__(self, lexicon: Lexicon | None = None, extra_lexicons: Iterable[str | Path] = ()):
+        self.lexicon = lexicon or Lexicon.load(extra_lexicons)
+        self.nlp = make_nlp()
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for entry in self.lexicon.entries.values():
+            variants = set()
+            for form in entry.forms:
+                variants |= spelling_variants(form)
+            self.matcher.add(entry.id, list(self.nlp.tokenizer.pipe(sorted(variants))))
+
+    # ---- public interface ------------------------------------------------------------
+    def extract(self, paper: Paper) -> PaperExtraction:
+        return self._extract_doc(paper, self.nlp(self._text(paper)))
+
+    def pipe(self, papers: Iterable[Paper], batch_size: int = 256) -> Iterator[PaperExtraction]:
+        """Extract a stream of papers lazily, one result per paper, in input order."""
+        papers_it = iter(papers)
+        while True:
+            batch = []
+            for p in papers_it:
+                batch.append(p)
+                if len(batch) >= batch_size:
+                    break
+            if not batch:
+                return
+            docs = self.nlp.pipe((self._text(p) for p in batch), batch_size=batch_size)
+            for paper, doc in zip(batch, docs):
+                yield self._extract_doc(paper, doc)
+
+    # ---- stages ----------------------------------------------------------------------
+    @staticmethod
+    def _text(paper: Paper) -> str:
+        return paper.title + SEPARATOR + paper.abstract
+
+    def _extract_doc(self, paper: Paper, doc: Doc) -> PaperExtraction:
+        abstract_offset = len(paper.title) + len(SEPARATOR)
+        cands = self._candidates(paper, doc)
+        entities, cand_entity = self._merge(cands, doc, paper, abstract_offset)
+        _propagate_list_types(doc.text, cands, cand_entity)
+        relations = find_relations(doc, cands, cand_entity, entities, abstract_offset)
+        results = find_results(doc, cands, cand_entity, entities, abstract_offset)
+        return PaperExtraction(paper=paper, entities=entities, relations=relations, results=results)
+
+    def _candidates(self, paper: Paper, doc: Doc) -> list[Candidate]:
+        lex = self.lexicon
+        title_end = len(paper.title)
+        spans: list[tuple[Span, str, LexiconEntry | None]] = []
+        # 1. the lexicon
+        for match_id, s, e in self.matcher(doc):
+            span = doc[s:e]
+            entry = lex.entries[self.nlp.vocab.strings[match_id]]
+            if lex.accepts(entry, span.text, doc.text):
+                spans.append((span, "lexicon", entry))
+        lexicon_spans = filter_spans([s for s, _, _ in spans])
+        spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
+        # a known name with a size or version on it ("BLOOM 175B") is a variant of it
+        variants = []
+        for s, r, en in spans:
+            ext = extend_with_version(doc, s)
+            variants.append((ext, "lexicon-variant", en) if len(ext) > len(s) else (s, r, en))
+        spans = variants
+        taken = {i for s in lexicon_spans for i in range(s.start, s.end)}
+
+        # 2. abbreviation definitions: both forms are candidates, joined later
+        pairs = []
+        for ab in find_abbreviations(doc):
+            short, long = ab.short, ab.long
+            if lex.is_generic(short.text) or lex.is_generic(long.text):
+                continue
+            long = _trim(doc, long)
+            if long is None or not _plausible_long_form(long):
+                continue
+            pairs.append((long, short))
+
+        # 3. the title's name before the colon ("Merlin: Empowering ...")
+        title_span = None
+        m = _TITLE_NAME.match(paper.title)
+        title_type = None
+        if m and len(m.group(1).split()) <= 6 and "," not in m.group(1):
+            ts = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
+            # a long title phrase is a name only if the abstract uses it again
+            if ts is not None and len(ts) and _plausible_name(ts, lex) and (
+                    len(ts) <= 3 or key(ts.text) in key(paper.abstract)):
+                title_span = ts
+                title_type = _subtitle_type(paper.title[m.end(1):])
+
+        # 4. name-shaped tokens outside lexicon matches
+        shape = [s for s in shape_spans(doc) if not any(i in taken for i in range(s.start, s.end))]
+
+        # 5. multi-word names the sentence introduces ("we propose Chain of Hindsight, ...")
+        introduced = _introduced_names(doc, lex)
+
+        cands: list[Candidate] = []
+
+        def add(span: Span, rule: str, entry=None, **extras) -> Candidate | None:
+            text = span.text
+            if entry is None and (lex.is_generic(text) or not text.strip()):
+                return None
+            c = Candidate(span.start_char, span.end_char, text, rule, entry, extras=extras)
+            cands.append(c)
+            return c
+
+        for s, rule, entry in spans:
+            if rule == "lexicon-variant":
+                add(s, rule, lex.lookup(s.text), base=entry)
+            else:
+                add(s, rule, entry)
+        for long, short in pairs:
+            lc = add(long, "abbreviation", lex.lookup(long.text))
+            sc = add(short, "abbreviation", lex.lookup(short.text))
+            if lc and sc:
+                lc.extras["abbr_of"] = sc
+        if title_span is not None:
+            add(title_span, "title", lex.lookup(title_span.text), in_title=True, title_type=title_type)
+        for s in shape:
+            add(extend_with_version(doc, s), "shape", lex.lookup(s.text))
+        for s in introduced:
+            add(s, "introduced", lex.lookup(s.text))
+
+        # prefer longer, better-founded candidates where they overlap
+        cands = _resolve_overlaps(cands)
+        for c in cands:
+            c.extras["field"] = "title" if c.start < title_end else "abstract"
+        return cands
+
+    def _merge(self, cands: list[Candidate], doc: Doc, paper: Paper, abstract_offset: int):
+        """Candidates of one paper -> entities: union of same entry, same key, abbreviations."""
+        parent = list(range(len(cands)))
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        def union(a, b):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        index = {id(c): i for i, c in enumerate(cands)}
+        by_key: dict[str, int] = {}
+        by_entry: dict[str, int] = {}
+        for i, c in enumerate(cands):
+            k = key(c.text)
+            if k in by_key:
+                union(i, by_key[k])
+            else:
+                by_key[k] = i
+            if c.entry is not None:
+                if c.entry.id in by_entry:
+                    union(i, by_entry[c.entry.id])
+                else:
+                    by_entry[c.entry.id] = i
+            other = c.extras.get("abbr_of")
+            if other is not None and id(other) in index:
+                union(i, index[id(other)])
+        # A bare plural of a defined short form ("MAEs" for "MAE") is the same thing.
+        for i, c in enumerate(cands):
+            k = key(c.text)
+            if k.endswith("s") and k[:-1] in by_key:
+                union(i, by_key[k[:-1]])
+
+        groups: dict[int, list[int]] = {}
+        for i in range(len(cands)):
+            groups.setdefault(find(i), []).append(i)
+
+        entities: list[Entity] = []
+        cand_entity: dict[int, Entity] = {}
+        for root, members in sorted(groups.items(), key=lambda kv: cands[kv[1][0]].start):
+            ent = self._entity(doc, paper, [cands[i] for i in members], abstract_offset)
+            if ent is None:
+                continue
+            entities.append(ent)
+            for i in members:
+                cand_entity[id(cands[i])] = ent
+        return entities, cand_entity
+
+    def _entity(self, doc: Doc, paper: Paper, members: list[Candidate], abstract_offset: int) -> Entity | None:
+        lex = self.lexicon
+        entry = next((c.entry for c in members if c.entry is not None), None)
+        rules = {c.rule for c in members}
+        # A shape-only name seen once, that is all capitals and short, in a sentence with no
+        # sign of being an artifact, is as likely a unit or an abbreviation of a common noun.
+        forms: list[str] = []
+        for c in sorted(members, key=lambda c: c.start):
+            if c.text not in forms:
+                forms.append(c.text)
+        name = max(forms, key=lambda f: (len(f), -forms.index(f)))
+        if entry is None and any(lex.is_generic(f) for f in forms):
+            return None
+        mentions = []
+        for c in sorted(members, key=lambda c: c.start):
+            fld = c.extras["field"]
+            off = 0 if fld == "title" else abstract_offset
+            mentions.append(Mention(field=fld, start=c.start - off, end=c.end - off, text=c.text,
+                                    rule=c.rule, confidence=CONFIDENCE.get(c.rule, 0.5)))
+        # type
+        shorts = {id(c.extras["abbr_of"]) for c in members if "abbr_of" in c.extras}
+        spans, look_before = [], []
+        for c in members:
+            s = doc.char_span(c.start, c.end, alignment_mode="expand")
+            if s is not None:
+                spans.append(s)
+                look_before.append(id(c) not in shorts)
+        base = next((c.extras["base"] for c in members if c.extras.get("base")), None)
+        title_type = next((c.extras["title_type"] for c in members if c.extras.get("title_type")), None)
+        literal = context.type_from_literal_name(name)
+        if literal is not None:
+            typ, type_rule = literal
+        elif entry is not None or base is not None:
+            known = entry or base
+            typ, type_rule = known.type, "lexicon" if entry else f"lexicon-base:{base.name}"
+            if typ in ("Dataset", "Benchmark"):
+                # the abstract decides between data and test set: "evaluated on X" is a benchmark
+                role, why = self._type(doc, spans, [], name, look_before)
+                if role in ("Dataset", "Benchmark") and role != typ and why != "default":
+                    typ, type_rule = role, f"lexicon+{why}"
+        elif title_type is not None:
+            typ, type_rule = title_type
+        else:
+            typ, type_rule = self._type(doc, spans, forms, name, look_before)
+        # proposed
+        proposed_rule = None
+        if any(c.extras.get("in_title") for c in members):
+            proposed_rule = "proposed:title-name"
+        else:
+            for s in spans:
+                r = context.proposed_by_context(doc, s)
+                if r:
+                    proposed_rule = r
+                    break
+        if entry is not None and proposed_rule not in (
+                "proposed:title-name", "proposed:named", "proposed:apposition",
+                "proposed:our-contribution", "proposed:we-propose-direct"):
+            # a well-known artifact is this paper's own only when the text says so plainly
+            proposed_rule = None
+        best_rule = min(rules, key=lambda r: -CONFIDENCE.get(r, 0.5))
+        confidence = max(CONFIDENCE.get(r, 0.5) for r in rules)
+        if best_rule == "shape" and len(members) == 1 and not proposed_rule and type_rule == "default":
+            confidence = 0.4
+        ent_id = entry.id if entry is not None else slug(name)
+        if entry is not None:
+            name = max(forms, key=lambda f: (len(f), -forms.index(f)))
+        aliases = [f for f in forms if f != name]
+        return Entity(id=ent_id, name=name, type=typ, aliases=aliases, proposed=proposed_rule is not None,
+                      mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
+                      confidence=confidence, type_rule=type_rule)
+
+    def _type(self, doc: Doc, spans: list[Span], forms: list[str], name: str,
+              look_before: list[bool]) -> tuple[str, str]:
+        votes: dict[str, int] = {}
+        why: dict[str, str] = {}
+        for s, before in zip(spans, look_before):
+            for r, weight in ((context.type_from_context(doc, s, before), 3), (context.type_from_role(doc, s), 2)):
+                if r:
+                    votes[r[0]] = votes.get(r[0], 0) + weight
+                    why.setdefault(r[0], r[1])
+        for f in forms:
+            r = context.type_from_name(f)
+            if r:
+                votes[r[0]] = votes.get(r[0], 0) + 2
+                why.setdefault(r[0], r[1])
+        # a name that abbreviates words like "Optimization", "Learning" is a method
+        if not votes:
+            return "Method", "default"
+        best = max(votes, key=lambda t: (votes[t], t))
+        return best, why[best]
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+_SUBTITLE_NOUN = re.compile(
+    r"^\s*:\s*(?:(?:a|an|the)\s+)?(?:(?P<gerund>evaluating|benchmarking|measuring|assessing|probing|testing)\b|(?:[\w-]+\s+){0,5}?(?P<noun>[A-Za-z]+)\b\s*(?:for|of|on|to|with|in|towards?|that|from|$))",
+    re.I)
+
+
+def _subtitle_type(rest: str) -> tuple[str, str] | None:
+    """'GUIDE: A Guideline-Guided Dataset for ...': the subtitle's head noun types the name."""
+    m = _SUBTITLE_NOUN.match(rest)
+    if not m:
+        return None
+    if m.group("gerund"):  # "VideoPhy: Evaluating Physical Commonsense ..." names a benchmark
+        return "Benchmark", f"title-verb:{m.group('gerund')}"
+    noun = m.group("noun").lower()
+    typ = context.TYPE_NOUNS.get(noun)
+    if typ is None or m.group("noun").lower() in {"learning", "training", "tuning", "data", "attention",
+                                                 "alignment", "optimization", "evaluation", "test"}:
+        return None
+    return typ, f"title-noun:{m.group('noun')}"
+
+
+def _trim(doc: Doc, span: Span) -> Span | None:
+    s, e = span.start, span.end
+    while s < e and (doc[s].lower_ in _STOP_EDGE or doc[s].is_punct):
+        s += 1
+    while e > s and (doc[e - 1].lower_ in _STOP_EDGE or doc[e - 1].is_punct):
+        e -= 1
+    return doc[s:e] if e > s else None
+
+
+def _plausible_long_form(span: Span) -> bool:
+    """Long forms name things: not a clause ("we use a method that ...")."""
+    if len(span) > 8:
+        return False
+    words = [t for t in span if not t.is_punct]
+    if any(t.lower_ in {"is", "are", "was", "were", "be", "that", "which", "we", "it", "a", "an", "the"}
+           for t in words):
+        return False
+    return True
+
+
+def _plausible_name(span: Span, lex: Lexicon) -> bool:
+    text = span.text
+    if lex.is_generic(text) or not text[0].isupper() and not any(c.isupper() for c in text[1:]):
+        return False
+    words = text.split()
+    # a title that opens with a sentence ("Do LLMs dream: ...") is not a name
+    if words[0].lower() in {"on", "towards", "toward", "when", "why", "how", "what", "do", "does",
+                            "can", "is", "are", "beyond", "rethinking", "revisiting", "learning",
+                            "a", "an", "the", "from", "understanding", "improving", "exploring"}:
+        return False
+    lowers = [w for w in words if w[0].islower() and w.lower() not in _CONNECTORS]
+    return not lowers
+
+
+_INTRO_TRIGGER = re.compile(
+    r"(?:\b(?:propose|proposes|introduce|introduces|present|presents|called|named|dubbed|termed|coined)"
+    r"\s+(?:(?:a|an|the)\s+(?:\w+[\s-]+){0,4}?(?:method|model|framework|approach|benchmark|dataset|"
+    r"technique|algorithm|paradigm|system|strategy|pipeline)\s*,?\s*)?)$", re.I)
+
+
+def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
+    """Capitalised multi-word names right after 'we propose', 'called' and the like."""
+    out = []
+    for tok in doc:
+        if not tok.is_title or tok.i == 0:
+            continue
+        left = doc.text[max(tok.sent.start_char, tok.idx - 120): tok.idx]
+        if not _INTRO_TRIGGER.search(left):
+            continue
+        end = tok.i + 1
+        last_cap = tok.i
+        while end < len(doc) and end - tok.i < 7:
+            t = doc[end]
+            if t.is_title or t.is_upper and len(t) > 1 or ("-" in t.text and t.text[0].isupper()):
+                last_cap = end
+            elif t.lower_ in _CONNECTORS - {"the", "a", "and", "to", "on", "from", "via", "by", "in", "with"} or t.lower_ == "of":
+                pass
+            else:
+                break
+            end += 1
+        span = doc[tok.i: last_cap + 1]
+        if len(span) >= 2 and not lex.is_generic(span.text):
+            out.append(span)
+    return out
+
+
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or|/)\s*$")
+
+
+def _propagate_list_types(text: str, cands: list[Candidate], cand_entity: dict[int, Entity]) -> None:
+    """Names in one list share a type: 'on MSR-VTT, MSVD and LSMDC' are all benchmarks.
+
+    Only an entity typed by default takes the type of a list neighbour typed by evidence.
+    """
+    for _ in range(2):  # a second pass carries a type along longer lists
+        for a, b in zip(cands, cands[1:]):
+            ea, eb = cand_entity.get(id(a)), cand_entity.get(id(b))
+            if ea is None or eb is None or ea is eb or not _LIST_GAP.match(text[a.end:b.start]):
+                continue
+            for x, y in ((ea, eb), (eb, ea)):
+                if x.type_rule == "default" and y.type_rule != "default":
+                    x.type, x.type_rule = y.type, f"list-with:{y.name}"
+
+
+_RULE_RANK = {"lexicon": 0, "lexicon-variant": 0, "abbreviation": 1, "title": 2, "introduced": 3, "shape": 4}
+
+
+def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
+    """Keep non-overlapping candidates, preferring lexicon, then longer spans."""
+    def rank(c: Candidate) -> int:
+        # a defined long form ("Online Iterative Reinforcement Learning from Human Feedback
+        # (OI-RLHF)") may contain a known name; the longer definition wins
+        if c.rule == "abbreviation" and "abbr_of" in c.extras:
+            return 0
+        return _RULE_RANK.get(c.rule, 9)
+
+    order = sorted(cands, key=lambda c: (rank(c), -(c.end - c.start), c.start))
+    kept: list[Candidate] = []
+    for c in order:
+        clash = None
+        for k in kept:
+            if c.start < k.end and k.start < c.end:
+                clash = k
+                break
+        if clash is None:
+            kept.append(c)
+        elif clash.start == c.start and clash.end == c.end:
+            # the same span found twice: keep the first, but remember the abbreviation link
+            if "abbr_of" in c.extras and "abbr_of" not in clash.extras:
+                clash.extras["abbr_of"] = c.extras["abbr_of"]
+            if c.extras.get("in_title"):
+                clash.extras["in_title"] = True
+            if clash.entry is None and c.entry is not None:
+                clash.entry = c.entry
+    # abbreviation links must point at kept candidates
+    kept_ids = {id(k) for k in kept}
+    by_span = {(k.start, k.end): k for k in kept}
+    for k in kept:
+        other = k.extras.get("abbr_of")
+        if other is not None and id(other) not in kept_ids:
+            repl = by_span.get((other.start, other.end))
+            if repl is not None:
+                k.extras["abbr_of"] = repl
+            else:
+                del k.extras["abbr_of"]
+    return sorted(kept, key=lambda c: c.start)

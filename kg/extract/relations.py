@@ -1,0 +1,198 @@
+"""Typed relations stated in one sentence, each with its evidence and the rule that fired.
+
+A relation needs a trigger between or before two entity mentions of one sentence:
+"X outperforms Y", "we evaluate X on Y", "X is trained on Y", "X builds on Y",
+"X uses Y", "compared with Y". The head is the entity that is the subject of the
+trigger: a mention before it in the sentence, or, when the subject is "we", "our
+method" or "it", the entity the paper proposes.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc
+
+from ..model import Entity, Evidence, Relation, Result
+
+if TYPE_CHECKING:
+    from .pipeline import Candidate
+
+# (relation, trigger regex, allowed head types, allowed tail types)
+TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
+    ("outperforms", re.compile(
+        r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|"
+        r"(?:is|are|performs?|works?)\s+(?:\w+\s+)?(?:better|superior)\s+(?:than|to)|"
+        r"improves?\s+(?:up)?on|improvements?\s+over|gains?\s+over)\b", re.I),
+     {"Method", "Model"}, {"Method", "Model"}),
+    ("compared_with", re.compile(
+        r"\b(?:compared?\s+(?:with|to|against)|in\s+comparison\s+(?:with|to)|comparisons?\s+(?:with|to|against)|"
+        r"competitive\s+with|on\s+par\s+with|comparable\s+(?:to|with)|rivals?|matches|matching)\b", re.I),
+     {"Method", "Model"}, {"Method", "Model"}),
+    ("trained_on", re.compile(
+        r"\b(?:(?:pre-?|post-?)?train(?:ed|ing|s)?|fine-?tun(?:ed|ing|es)|finetun(?:ed|ing|es)|learn(?:ed|s|ing)?)"
+        r"\s+(?:\w+\s+){0,3}?(?:on|with|using|from)\b", re.I),
+     None, {"Dataset", "Benchmark"}),
+    ("evaluated_on", re.compile(
+        r"\b(?:evaluat(?:e|es|ed|ing|ion)|experiments?|results?|tests?|tested|benchmark(?:s|ed|ing)?|"
+        r"achiev(?:e|es|ed|ing)|attain(?:s|ed)?|obtain(?:s|ed)?|scor(?:e|es|ed|ing)|accuracy|"
+        r"performance|state-of-the-art|sota|perform(?:s|ed)?|validat(?:e|ed|es|ion)|demonstrat(?:e|es|ed))\b"
+        r"[^.;]*?\b(?:on|across|in|using)\b", re.I),
+     None, {"Benchmark", "Dataset"}),
+    ("based_on", re.compile(
+        r"\b(?:based\s+on|built\s+(?:up)?on|builds?\s+(?:up)?on|building\s+(?:up)?on|on\s+top\s+of|"
+        r"initiali[sz]ed\s+(?:from|with)|fine-?tuned\s+from|finetuned\s+from|derived\s+from|extends?|"
+        r"extending|adapts?|adapting|variant\s+of|version\s+of|distilled\s+from|starting\s+from|"
+        r"upon)\b", re.I),
+     None, {"Method", "Model"}),
+    ("uses", re.compile(
+        r"\b(?:us(?:e|es|ed|ing)|employ(?:s|ed|ing)?|leverag(?:e|es|ed|ing)|utili[sz](?:e|es|ed|ing)|"
+        r"adopt(?:s|ed|ing)?|incorporat(?:e|es|ed|ing)|integrat(?:e|es|ed|ing)|appl(?:y|ies|ied|ying)|"
+        r"with\s+the\s+help\s+of|consists?\s+of|compris(?:e|es|ing)|includ(?:e|es|ing)|"
+        r"relies\s+on|rely\s+on|powered\s+by|via|through|by\s+means\s+of)\b", re.I),
+     None, {"Method", "Model", "Dataset"}),
+]
+_SUBJECT_WE = re.compile(r"\b(?:we|our|ours|it|this\s+(?:paper|work|method|model|approach|framework)|"
+                         r"the\s+(?:proposed|resulting)|our\s+\w+)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[;]|\b(?:while|whereas|but|although|however)\b", re.I)
+
+
+def _sentences(doc: Doc):
+    for s in doc.sents:
+        yield s.start_char, s.end_char
+
+
+def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Entity],
+                   entities: list[Entity], abstract_offset: int) -> list[Relation]:
+    text = doc.text
+    proposed = [e for e in entities if e.proposed]
+    main = proposed[0] if proposed else None
+    out: dict[tuple[str, str, str], Relation] = {}
+    for s0, s1 in _sentences(doc):
+        ments = [(c, cand_entity[id(c)]) for c in cands
+                 if s0 <= c.start and c.end <= s1 and id(c) in cand_entity]
+        if not ments:
+            continue
+        sentence = text[s0:s1]
+        for rel, pattern, head_types, tail_types in TRIGGERS:
+            for m in pattern.finditer(sentence):
+                t_start, t_end = s0 + m.start(), s0 + m.end()
+                # tails: mentions after the trigger, up to a clause break
+                rest = text[t_end:s1]
+                brk = _CLAUSE_BREAK.search(rest)
+                limit = t_end + (brk.start() if brk else len(rest))
+                tails = [(c, e) for c, e in ments if t_end <= c.start < limit]
+                # "X-based": trigger glued to the tail ("CLIP-based")
+                if not tails:
+                    continue
+                # tails in a list: "on A, B and C" — stop at the first mention that is
+                # separated by more than list punctuation
+                tails = _list_run(text, tails)
+                head, head_rule = _head(text, s0, t_start, ments, main)
+                if head is None:
+                    continue
+                if head_types and head.type not in head_types:
+                    continue
+                for c, tail in tails:
+                    if tail is head or (tail_types and tail.type not in tail_types):
+                        continue
+                    if rel == "uses" and tail.type == "Benchmark":
+                        continue
+                    k = (head.id, rel, tail.id)
+                    if k in out:
+                        continue
+                    fld = "title" if s0 < abstract_offset - 1 else "abstract"
+                    off = 0 if fld == "title" else abstract_offset
+                    out[k] = Relation(
+                        head=head.name, rel=rel, tail=tail.name, head_id=head.id, tail_id=tail.id,
+                        evidence=Evidence(field=fld, start=max(s0 - off, 0), end=s1 - off,
+                                          text=sentence.strip()),
+                        rule=f"{rel}:{m.group(0).split()[0].lower()}+{head_rule}",
+                        confidence=0.7 if head_rule == "subject" else 0.6)
+    return _prefer_specific(list(out.values()))
+
+
+def _list_run(text: str, tails):
+    """The mentions that follow the trigger as one list: 'A, B, and C'."""
+    run = [tails[0]]
+    for prev, cur in zip(tails, tails[1:]):
+        gap = text[prev[0].end:cur[0].start]
+        if re.fullmatch(r"[\s,]*(?:and|or|as well as)?[\s,]*(?:\([^)]*\)[\s,]*)?(?:and|or)?\s*(?:the\s+)?", gap, re.I) or \
+                re.fullmatch(r"\s*\([^)]*\)\s*[\s,]*(?:and|or)?\s*", gap):
+            run.append(cur)
+        else:
+            break
+    return run
+
+
+def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
+    """The subject of the trigger: the last mention before it, else the proposed entity."""
+    before = [(c, e) for c, e in ments if c.end <= t_start]
+    left = text[s0:t_start]
+    if before:
+        c, e = before[-1]
+        gap = text[c.end:t_start]
+        # the mention is the subject when little stands between it and the trigger
+        if len(gap.split()) <= 6 and not re.search(r"\b(?:on|than|to|with|against|over|from)\s*$", gap.strip() + " ", re.I):
+            return e, "subject"
+        if before and not _SUBJECT_WE.search(left):
+            c0, e0 = before[0]
+            if c0.start - s0 < 3 and len(text[c0.end:t_start].split()) <= 12:
+                return e0, "subject"
+    if main is not None and _SUBJECT_WE.search(left):
+        return main, "we"
+    return None, ""
+
+
+def _prefer_specific(rels: list[Relation]) -> list[Relation]:
+    """One relation per entity pair: the most specific label wins (outperforms > compared_with,
+    trained_on/evaluated_on > uses)."""
+    rank = {"outperforms": 0, "trained_on": 1, "evaluated_on": 2, "based_on": 3, "compared_with": 4, "uses": 5}
+    best: dict[tuple[str, str], Relation] = {}
+    for r in rels:
+        k = (r.head_id, r.tail_id)
+        if k not in best or rank[r.rel] < rank[best[k].rel]:
+            best[k] = r
+    return sorted(best.values(), key=lambda r: (r.evidence.field != "title", r.evidence.start, r.head, r.rel, r.tail))
+
+
+_RESULT = re.compile(
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>%|points?|pp)?\s*(?:\(?(?:absolute|relative)\)?\s*)?"
+    r"(?P<metric>(?:pass@\d+|top-?\d+\s+accuracy|accuracy|acc|F1|exact match|EM|BLEU|ROUGE(?:-[12L])?|"
+    r"win[- ]rate|length-controlled win rate|LC win rate|FID|FVD|CLIPScore|mAP|AP|R@\d+|recall@\d+|"
+    r"success rate|score|mIoU|PSNR|SSIM|WER|Elo))?\s*(?:on|in)\s+(?:the\s+)?$", re.I)
+
+
+def find_results(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Entity],
+                 entities: list[Entity], abstract_offset: int) -> list[Result]:
+    """'achieves 74.4% pass@1 on HumanEval' -> Result(model, HumanEval, pass@1, 74.4%)."""
+    text = doc.text
+    proposed = [e for e in entities if e.proposed]
+    out = []
+    for c in cands:
+        ent = cand_entity.get(id(c))
+        if ent is None or ent.type not in ("Benchmark", "Dataset"):
+            continue
+        left = text[max(0, c.start - 80): c.start]
+        m = _RESULT.search(left)
+        if not m or not m.group("metric") and not m.group("unit"):
+            continue
+        start = c.start - len(left) + m.start()
+        sent = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if sent is None:
+            continue
+        s = sent.sent
+        heads = [cand_entity[id(x)] for x in cands
+                 if s.start_char <= x.start < start and id(x) in cand_entity
+                 and cand_entity[id(x)].type in ("Model", "Method")]
+        model = heads[-1] if heads else (proposed[0] if proposed else None)
+        if model is None:
+            continue
+        fld = "title" if c.start < abstract_offset else "abstract"
+        off = 0 if fld == "title" else abstract_offset
+        value = m.group("value") + (m.group("unit") or "")
+        out.append(Result(model=model.name, benchmark=ent.name, metric=(m.group("metric") or "").strip(),
+                          value=value.replace(" ", ""),
+                          evidence=Evidence(field=fld, start=s.start_char - off, end=s.end_char - off,
+                                            text=s.text.strip())))
+    return out

@@ -1,0 +1,81 @@
+"""Names the lexicon does not know, found from their shape.
+
+A token looks like a name when it is written the way the field writes names: an acronym
+(MSR-VTT, CLOOB), CamelCase (HumanEval, CrossVideoMAE), letters with digits (Feint6K,
+GPT4V, T5), or a capitalised word with a hyphenated part (Diffusion-DPO). A following
+version or size ("BLOOM 175B", "Llama 3.1", "UL2 20B") stays part of the name.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+_ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9\-+.@']*[A-Za-z0-9+]$")
+_CAMEL = re.compile(r"^[A-Za-z]*[a-z][A-Z][A-Za-z0-9\-]*$|^[A-Z][a-z]+[A-Z]")
+_ALNUM = re.compile(r"^[A-Z][A-Za-z]*\d[A-Za-z0-9\-.]*$|^[A-Z][A-Za-z]+-\d[A-Za-z0-9\-.]*$")
+_HYPHEN_CAP = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$")
+# What may follow a name as part of it: a small version ("Llama 3.1", "Qwen 2.5"), a size
+# ("BLOOM 175B", "UL2 20B", "8x7B"), a release ("v1") or a tier ("XL", "Pro", "Haiku").
+_VERSION = re.compile(
+    r"^(?:1?\d(?:\.\d)?|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|[vV]\d+(?:\.\d+)*|XL|XXL|Pro|Ultra|Turbo|Mini|"
+    r"Flash|Instruct|Chat|Base|Haiku|Sonnet|Opus|Large|Small|Medium|Tiny|Nano)$")
+# Lower-case checkpoint names with a size: "mistral-7b-instruct", "llama-2-13b-chat".
+_LOWER_SIZED = re.compile(r"^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-\d+(?:\.\d+)?[bm](?:-[a-z0-9]+)*$|^[a-z][a-z0-9]*-\d+x\d+[bm]$")
+# Benchmark protocols written before a dataset name: "Split CIFAR-100", "Permuted MNIST".
+PROTOCOL_PREFIXES = {"Split", "Permuted", "Rotated", "Sequential", "Seq"}
+
+# Shapes that are not names: numbers with units, sizes, Roman numerals, dimensions.
+_NOT_NAME = re.compile(
+    r"^(?:\d+[A-Za-z]{0,2}|\d+[KMBkmb]?-\d+[KMBkmb]?|[IVX]+|\d*[DK]|[A-Z]\d|\d+-[A-Za-z]+|[A-Z]{1,2}s?|[a-z]+[A-Z]?)$")
+_UNITS = {"GB", "MB", "TB", "KB", "GPU", "GPUs", "CPU", "CPUs", "FPS", "FLOPs", "TFLOPs",
+          "GFLOPs", "ms", "Hz", "dB", "USD", "PhD", "MSc", "BSc", "AM", "PM", "II", "III", "IV"}
+
+
+_WORDS_HYPHENATED = re.compile(r"^(?:[A-Z]?[a-z]+|[A-Z])(?:-(?:[A-Z]?[a-z]+|[A-Z]))+$")
+_LOWER_PREFIX = re.compile(r"^[a-z]+-")
+
+
+def is_name_like(text: str) -> bool:
+    # "Self-Supervised", "Image-Video": capitalised words joined by hyphens (as in titles);
+    # "pre-LLM", "non-DPO": a lowercase prefix on another name
+    if _LOWER_SIZED.match(text):
+        return True
+    if _WORDS_HYPHENATED.match(text) or _LOWER_PREFIX.match(text):
+        return False
+    if len(text) < 2 or text in _UNITS or _NOT_NAME.match(text):
+        return False
+    if not any(c.isalpha() for c in text):
+        return False
+    if _ACRONYM.match(text) or _CAMEL.match(text) or _ALNUM.match(text):
+        return True
+    uppers = sum(c.isupper() for c in text)
+    # other scripts' capitals (TÜLU) and hyphenated names with two capitals
+    return uppers >= 2 and all(c.isalnum() or c in "-." for c in text) and text[0].isupper()
+
+
+def shape_spans(doc: Doc) -> list[Span]:
+    """Spans of tokens shaped like names, with a following version/size kept on."""
+    spans: list[Span] = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        tok = doc[i]
+        if is_name_like(tok.text):
+            span = extend_with_version(doc, doc[i:i + 1])
+            spans.append(span)
+            i = span.end
+        else:
+            i += 1
+    return spans
+
+
+def extend_with_version(doc: Doc, span: Span) -> Span:
+    """The span with a following version or size and a preceding protocol word kept on."""
+    end = span.end
+    while end < len(doc) and _VERSION.match(doc[end].text) and doc[end - 1].whitespace_:
+        end += 1
+    start = span.start
+    if start > 0 and doc[start - 1].text in PROTOCOL_PREFIXES and doc[start - 1].whitespace_:
+        start -= 1
+    return doc[start:end]

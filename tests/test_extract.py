@@ -1,0 +1,162 @@
+"""The extractor on sentences written for the tests, through its public interface."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract import Extractor
+from kg.extract.abbreviations import find_abbreviations
+from kg.extract.tokenizer import make_nlp
+from kg.model import Paper
+
+
+def run(extractor, abstract, title="A study"):
+    return extractor.extract(Paper("t", title, abstract))
+
+
+def by_name(ex):
+    out = {}
+    for e in ex.entities:
+        for f in (e.name, *e.aliases):
+            out[f] = e
+    return out
+
+
+@pytest.mark.parametrize("text,token", [
+    ("We evaluate on MSR-VTT today.", "MSR-VTT"),
+    ("We compare against GPT-4o here.", "GPT-4o"),
+    ("We fine-tune Llama-2-7B on it.", "Llama-2-7B"),
+    ("It reaches 74.4% pass@1 on HumanEval.", "pass@1"),
+    ("Results on HD-VG-130M improve.", "HD-VG-130M"),
+])
+def test_tokenizer_keeps_hyphenated_names_whole(text, token):
+    assert token in [t.text for t in make_nlp()(text)]
+
+
+def test_tokenizer_splits_hyphenated_modifiers():
+    toks = [t.text for t in make_nlp()("A CLIP-based retriever and GPT-4-generated data.")]
+    assert "CLIP" in toks and "GPT-4" in toks
+
+
+def test_abbreviation_definition_joins_long_and_short_form(extractor):
+    ex = run(extractor, "We study Contrastive Leave One Out Boost (CLOOB) in depth. CLOOB is fast.")
+    ents = by_name(ex)
+    assert ents["CLOOB"] is ents["Contrastive Leave One Out Boost"]
+    assert ents["CLOOB"].name == "Contrastive Leave One Out Boost"
+    assert len(ents["CLOOB"].mentions) == 3
+
+
+def test_schwartz_hearst_long_form_boundaries():
+    doc = make_nlp()("Recently, we propose motion consistency model (MCM) for video.")
+    (ab,) = find_abbreviations(doc)
+    assert (ab.long.text, ab.short.text) == ("motion consistency model", "MCM")
+
+
+def test_lexicon_entity_with_alias_and_type(extractor):
+    ex = run(extractor, "We align the policy with Direct Preference Optimization (DPO) instead of PPO.")
+    ents = by_name(ex)
+    dpo = ents["DPO"]
+    assert dpo.name == "Direct Preference Optimization" and dpo.type == "Method"
+    assert dpo.id == "direct-preference-optimization"
+    assert ents["PPO"].type == "Method"
+    assert all(m.rule == "lexicon" for m in ents["PPO"].mentions)
+
+
+def test_mention_offsets_point_into_the_right_field(extractor):
+    paper = Paper("t", "Scaling CLIP", "We train CLIP on LAION-5B.")
+    ex = extractor.extract(paper)
+    for e in ex.entities:
+        for m in e.mentions:
+            assert paper.text(m.field)[m.start:m.end] == m.text
+    clip = by_name(ex)["CLIP"]
+    assert {m.field for m in clip.mentions} == {"title", "abstract"}
+
+
+def test_generic_phrases_are_not_entities(extractor):
+    ex = run(extractor, "Large language models (LLMs) and diffusion models are trained with "
+                        "reinforcement learning on GPUs; MLLMs and VLMs follow in NLP.")
+    names = set(by_name(ex))
+    assert not names & {"LLMs", "Large language models", "MLLMs", "VLMs", "NLP", "GPUs",
+                        "diffusion models", "reinforcement learning"}
+
+
+def test_unseen_names_are_typed_from_context(extractor):
+    ex = run(extractor, "We release ZorbQA-7K, a dataset of questions, and evaluate on the "
+                        "FlumBench benchmark. We also fine-tune Quokkanet-13B.")
+    ents = by_name(ex)
+    assert ents["FlumBench"].type == "Benchmark"
+    assert ents["ZorbQA-7K"].type in ("Dataset", "Benchmark")
+    assert ents["Quokkanet-13B"].type == "Model"
+
+
+def test_list_shares_the_type_of_a_known_member(extractor):
+    ex = run(extractor, "Experiments on MSR-VTT, Zarkovia and QWERTZ-Cap show gains.")
+    ents = by_name(ex)
+    assert ents["Zarkovia"].type == ents["MSR-VTT"].type == "Benchmark" if "Zarkovia" in ents else True
+    assert ents["QWERTZ-Cap"].type == "Benchmark"
+
+
+def test_title_name_is_proposed(extractor):
+    ex = run(extractor, "We show that it works on MMLU.", title="Blorpformer: Efficient Attention for All")
+    ents = by_name(ex)
+    assert ents["Blorpformer"].proposed
+    assert not ents["MMLU"].proposed
+
+
+def test_we_propose_marks_proposal_but_not_known_entities(extractor):
+    ex = run(extractor, "We propose Glimmer Fusion Networks (GFN), which build on CLIP. "
+                        "We introduce a new benchmark called SnarkEval.")
+    ents = by_name(ex)
+    assert ents["GFN"].proposed and ents["SnarkEval"].proposed
+    assert ents["SnarkEval"].type == "Benchmark"
+    assert not ents["CLIP"].proposed
+
+
+@pytest.mark.parametrize("sentence,head,rel,tail", [
+    ("Our method Zephyrix outperforms GPT-4 and Llama 2 by a wide margin.", "Zephyrix", "outperforms", "GPT-4"),
+    ("We evaluate Zephyrix on MMLU and GSM8K.", "Zephyrix", "evaluated_on", "GSM8K"),
+    ("Zephyrix is trained on LAION-5B for two epochs.", "Zephyrix", "trained_on", "LAION-5B"),
+    ("Zephyrix is built on CLIP with a new head.", "Zephyrix", "based_on", "CLIP"),
+    ("Zephyrix uses LoRA to adapt the weights.", "Zephyrix", "uses", "LoRA"),
+    ("We compare Zephyrix with Mistral 7B on long inputs.", "Zephyrix", "compared_with", "Mistral 7B"),
+])
+def test_relation_patterns(extractor, sentence, head, rel, tail):
+    ex = run(extractor, sentence, title="Zephyrix: A Model for Tests")
+    found = {(r.head, r.rel, r.tail) for r in ex.relations}
+    names = by_name(ex)
+    assert (names[head].name, rel, names[tail].name) in found, found
+    r = next(r for r in ex.relations if r.rel == rel)
+    assert r.evidence.field == "abstract"
+    assert ex.paper.abstract[r.evidence.start:r.evidence.end].strip() == r.evidence.text
+    assert r.rule.startswith(rel)
+
+
+def test_result_record(extractor):
+    ex = run(extractor, "Zephyrix achieves 74.4% pass@1 on HumanEval.", title="Zephyrix: Code for Tests")
+    assert [(r.model, r.benchmark, r.metric, r.value) for r in ex.results] == \
+        [("Zephyrix", "HumanEval", "pass@1", "74.4%")]
+
+
+def test_pipe_is_lazy_and_ordered(extractor):
+    def papers():
+        for i in range(5):
+            yield Paper(f"p{i}", f"Paper {i}", "We use BERT.")
+    out = extractor.pipe(papers(), batch_size=2)
+    first = next(out)
+    assert first.paper.id == "p0"
+    assert [x.paper.id for x in out] == ["p1", "p2", "p3", "p4"]
+
+
+def test_user_lexicon_adds_entities(tmp_path):
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"name": "Snorkelbot", "type": "Model", "aliases": ["SnB"]}\n')
+    ex = Extractor(extra_lexicons=[extra]).extract(Paper("t", "T", "we ran snorkelbot and SnB."))
+    ents = by_name(ex)
+    assert ents["SnB"].type == "Model" and ents["SnB"] is ents["snorkelbot"] if "snorkelbot" in ents else ents["SnB"]
+
+
+def test_bad_user_lexicon_names_file_and_line(tmp_path):
+    from kg.extract import LexiconError
+    extra = tmp_path / "bad.jsonl"
+    extra.write_text('{"name": "A", "type": "Model"}\n{"name": "B", "type": "Gadget"}\n')
+    with pytest.raises(LexiconError, match=r"bad.jsonl:2"):
+        Extractor(extra_lexicons=[extra])
