@@ -41,6 +41,7 @@ class BuildSummary:
     papers_read: int = 0
     papers_skipped: int = 0
     issues: list[ReadIssue] = field(default_factory=list)
+    issue_count: int = 0
     entities_by_type: dict[str, int] = field(default_factory=dict)
     relations_by_type: dict[str, int] = field(default_factory=dict)
     mentions: int = 0
@@ -51,8 +52,8 @@ class BuildSummary:
         out = [f"papers read: {self.papers_read}, skipped: {self.papers_skipped}"]
         for issue in self.issues[:10]:
             out.append(f"  skipped {issue}")
-        if len(self.issues) > 10:
-            out.append(f"  ... and {len(self.issues) - 10} more problems")
+        if self.issue_count > 10:
+            out.append(f"  ... and {self.issue_count - 10} more problems")
         ents = sum(self.entities_by_type.values())
         out.append(f"entities: {ents} (" + ", ".join(
             f"{t} {n}" for t, n in sorted(self.entities_by_type.items())) + ")")
@@ -163,6 +164,7 @@ def _finish(summary: BuildSummary, report: ReadReport) -> None:
     summary.papers_read = report.read
     summary.papers_skipped = report.skipped
     summary.issues = list(report.issues)
+    summary.issue_count = report.issue_count
     summary.entities_by_type = dict(Counter(summary.entity_types.values()))
 
 

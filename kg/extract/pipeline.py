@@ -33,7 +33,7 @@ from .tokenizer import make_nlp
 SEPARATOR = ". "  # title and abstract joined: cheap to tokenise, and a sentence break
 
 # Rules and how far to trust them.
-CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8,
+CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8, "repeat": 0.8,
               "shape": 0.6, "alias": 0.9}
 # Words that never start or end a multi-word name found by context.
 _STOP_EDGE = {"a", "an", "the", "and", "or", "of", "for", "in", "on", "with", "to", "by",
@@ -182,6 +182,9 @@ class Extractor:
 
         # prefer longer, better-founded candidates where they overlap
         cands = _resolve_overlaps(cands)
+        # a name found once (in the title, a definition, an introduction) is a mention
+        # wherever else the paper writes it
+        cands = _resolve_overlaps(cands + _repeats(doc, cands))
         for c in cands:
             c.extras["field"] = "title" if c.start < title_end else "abstract"
         return cands
@@ -242,6 +245,14 @@ class Extractor:
     def _entity(self, doc: Doc, paper: Paper, members: list[Candidate], abstract_offset: int) -> Entity | None:
         lex = self.lexicon
         entry = next((c.entry for c in members if c.entry is not None), None)
+        if entry is not None:
+            # The paper's own definition beats the lexicon for an acronym with two meanings:
+            # "Mixture-of-Denoisers (MoD)" is not the lexicon's MoD, Mixture-of-Depths.
+            defined = [c for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
+            if defined and not any(_same_words(c.text, f) for c in defined for f in entry.forms):
+                entry = None
+                for c in members:
+                    c.entry = None
         rules = {c.rule for c in members}
         # A shape-only name seen once, that is all capitals and short, in a sentence with no
         # sign of being an artifact, is as likely a unit or an abbreviation of a common noun.
@@ -332,6 +343,19 @@ class Extractor:
 
 
 # ---- helpers -------------------------------------------------------------------------
+
+_FUNCTION_WORDS = {"of", "from", "with", "for", "the", "a", "an", "to", "in", "on", "and", "by", "via"}
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _FUNCTION_WORDS}
+
+
+def _same_words(a: str, b: str) -> bool:
+    """'Reinforcement Learning with Human Feedback' ~ '... from Human Feedback'; not
+    'Mixture-of-Denoisers' ~ 'Mixture-of-Depths'."""
+    wa, wb = _content_words(a), _content_words(b)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 
 _SUBTITLE_NOUN = re.compile(
     r"^\s*:\s*(?:(?:a|an|the)\s+)?(?:(?P<gerund>evaluating|benchmarking|measuring|assessing|probing|testing)\b|(?:[\w-]+\s+){0,5}?(?P<noun>[A-Za-z]+)\b\s*(?:for|of|on|to|with|in|towards?|that|from|$))",
@@ -437,7 +461,21 @@ def _propagate_list_types(text: str, cands: list[Candidate], cand_entity: dict[i
                     x.type, x.type_rule = y.type, f"list-with:{y.name}"
 
 
-_RULE_RANK = {"lexicon": 0, "lexicon-variant": 0, "abbreviation": 1, "title": 2, "introduced": 3, "shape": 4}
+def _repeats(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    covered = [(c.start, c.end) for c in cands]
+    out = []
+    for form, c in {c.text: c for c in cands if c.rule != "lexicon"}.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", doc.text):
+            if any(s < m.end() and m.start() < e for s, e in covered):
+                continue
+            if doc.char_span(m.start(), m.end()) is None:
+                continue
+            out.append(Candidate(m.start(), m.end(), form, "repeat", c.entry))
+            covered.append((m.start(), m.end()))
+    return out
+
+
+_RULE_RANK = {"lexicon": 0, "lexicon-variant": 0, "abbreviation": 1, "title": 2, "introduced": 3, "shape": 4, "repeat": 5}
 
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:

@@ -26,7 +26,7 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
         r"improves?\s+(?:up)?on|improvements?\s+over|gains?\s+over)\b", re.I),
      {"Method", "Model"}, {"Method", "Model"}),
     ("compared_with", re.compile(
-        r"\b(?:compared?\s+(?:with|to|against)|in\s+comparison\s+(?:with|to)|comparisons?\s+(?:with|to|against)|"
+        r"\b(?:compar(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,4}?(?:with|to|against)|in\s+comparison\s+(?:with|to)|comparisons?\s+(?:with|to|against)|"
         r"competitive\s+with|on\s+par\s+with|comparable\s+(?:to|with)|rivals?|matches|matching)\b", re.I),
      {"Method", "Model"}, {"Method", "Model"}),
     ("trained_on", re.compile(
@@ -36,8 +36,9 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
     ("evaluated_on", re.compile(
         r"\b(?:evaluat(?:e|es|ed|ing|ion)|experiments?|results?|tests?|tested|benchmark(?:s|ed|ing)?|"
         r"achiev(?:e|es|ed|ing)|attain(?:s|ed)?|obtain(?:s|ed)?|scor(?:e|es|ed|ing)|accuracy|"
-        r"performance|state-of-the-art|sota|perform(?:s|ed)?|validat(?:e|ed|es|ion)|demonstrat(?:e|es|ed))\b"
-        r"[^.;]*?\b(?:on|across|in|using)\b", re.I),
+        r"performance|state-of-the-art|sota|perform(?:s|ed)?|validat(?:e|ed|es|ion)|demonstrat(?:e|es|ed)|"
+        r"(?<!room for )improv(?:e|es|ed|ing|ements?)|gains?|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?)\b"
+        r"(?:[^.;]|\.(?=\d)|e\.g\.|i\.e\.)*?\b(?:on|across|in|using)\b", re.I),
      None, {"Benchmark", "Dataset"}),
     ("based_on", re.compile(
         r"\b(?:based\s+on|built\s+(?:up)?on|builds?\s+(?:up)?on|building\s+(?:up)?on|on\s+top\s+of|"
@@ -47,13 +48,15 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
      None, {"Method", "Model"}),
     ("uses", re.compile(
         r"\b(?:us(?:e|es|ed|ing)|employ(?:s|ed|ing)?|leverag(?:e|es|ed|ing)|utili[sz](?:e|es|ed|ing)|"
-        r"adopt(?:s|ed|ing)?|incorporat(?:e|es|ed|ing)|integrat(?:e|es|ed|ing)|appl(?:y|ies|ied|ying)|"
+        r"adopt(?:s|ed|ing)?|incorporat(?:e|es|ed|ing)|appl(?:y|ies|ied|ying)|"
         r"with\s+the\s+help\s+of|consists?\s+of|compris(?:e|es|ing)|includ(?:e|es|ing)|"
         r"relies\s+on|rely\s+on|powered\s+by|via|through|by\s+means\s+of)\b", re.I),
      None, {"Method", "Model", "Dataset"}),
 ]
 _SUBJECT_WE = re.compile(r"\b(?:we|our|ours|it|this\s+(?:paper|work|method|model|approach|framework)|"
                          r"the\s+(?:proposed|resulting)|our\s+\w+)\b", re.I)
+_MAX_GAP_WORDS = 7
+_FRONTED = re.compile(r"^\s*(?:On|Across|In)\s+[^,;]{1,80},", re.I)
 _CLAUSE_BREAK = re.compile(r"[;]|\b(?:while|whereas|but|although|however)\b", re.I)
 
 
@@ -82,13 +85,20 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                 brk = _CLAUSE_BREAK.search(rest)
                 limit = t_end + (brk.start() if brk else len(rest))
                 tails = [(c, e) for c, e in ments if t_end <= c.start < limit]
-                # "X-based": trigger glued to the tail ("CLIP-based")
-                if not tails:
+                # the first tail follows the trigger closely ("trained on [the] X", "on three
+                # benchmark datasets, i.e., X"), not at the far end of the sentence
+                if not tails or len(text[t_end:tails[0][0].start].split()) > _MAX_GAP_WORDS:
                     continue
                 # tails in a list: "on A, B and C" — stop at the first mention that is
                 # separated by more than list punctuation
                 tails = _list_run(text, tails)
-                head, head_rule = _head(text, s0, t_start, ments, main)
+                inner = [(c, e) for c, e in ments if t_start <= c.start and c.end <= t_end
+                         and len(text[t_start:c.start].split()) <= 2] \
+                    if re.match(r"(?:compar|evaluat|test|benchmark)", m.group(0), re.I) else []
+                if inner:  # "we compare X with Y", "we evaluate X on Y": X is the head
+                    head, head_rule = inner[0][1], "object"
+                else:
+                    head, head_rule = _head(text, s0, t_start, ments, main)
                 if head is None:
                     continue
                 if head_types and head.type not in head_types:
@@ -96,7 +106,7 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                 for c, tail in tails:
                     if tail is head or (tail_types and tail.type not in tail_types):
                         continue
-                    if rel == "uses" and tail.type == "Benchmark":
+                    if rel == "uses" and (tail.type == "Benchmark" or head.type in ("Benchmark", "Dataset")):
                         continue
                     k = (head.id, rel, tail.id)
                     if k in out:
@@ -109,7 +119,88 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                                           text=sentence.strip()),
                         rule=f"{rel}:{m.group(0).split()[0].lower()}+{head_rule}",
                         confidence=0.7 if head_rule == "subject" else 0.6)
+    # "On 0-shot MMLU, UL2 outperforms T0": a fronted benchmark is where the subject is evaluated
+    for s0, s1 in _sentences(doc):
+        m = _FRONTED.match(text[s0:s1])
+        if not m:
+            continue
+        fronted = [(c, e) for c, e in ((c, cand_entity.get(id(c))) for c in cands)
+                   if e is not None and s0 <= c.start < s0 + m.end() and e.type in ("Benchmark", "Dataset")]
+        heads = {r.head_id: r for r in out.values()
+                 if s0 - (0 if r.evidence.field == "title" else abstract_offset) <= r.evidence.start + (0 if r.evidence.field == "title" else abstract_offset) < s1
+                 and r.rel in ("outperforms", "compared_with")}
+        for r in heads.values():
+            for c, tail in fronted:
+                k = (r.head_id, "evaluated_on", tail.id)
+                if k not in out:
+                    out[k] = Relation(head=r.head, rel="evaluated_on", tail=tail.name, head_id=r.head_id,
+                                      tail_id=tail.id, evidence=r.evidence, rule="evaluated_on:fronted-on",
+                                      confidence=0.6)
+    for r in _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offset):
+        out.setdefault((r.head_id, r.rel, r.tail_id), r)
+    for r in _component_relations(doc, cands, cand_entity, entities, abstract_offset):
+        out.setdefault((r.head_id, r.rel, r.tail_id), r)
     return _prefer_specific(list(out.values()))
+
+
+def _evidence_for(doc: Doc, c: "Candidate", abstract_offset: int) -> Evidence:
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    sent = span.sent
+    fld = "title" if c.start < abstract_offset else "abstract"
+    off = 0 if fld == "title" else abstract_offset
+    return Evidence(field=fld, start=max(sent.start_char - off, 0), end=sent.end_char - off,
+                    text=sent.text.strip())
+
+
+_EVAL_SENTENCE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|test(?:s|ed|ing)?|assess\w*|generat\w*|"
+                            r"struggl\w*|fail\w*|find|found|show\w*|perform\w*|results?)\b", re.I)
+
+
+def _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offset) -> list[Relation]:
+    """In a paper that introduces a benchmark, the models it puts to the test are evaluated on it.
+
+    "We introduce VideoPhy ... We evaluate/generate videos from models including X and Y"
+    -> X evaluated_on VideoPhy, Y evaluated_on VideoPhy.
+    """
+    bench = next((e for e in entities if e.proposed and e.type == "Benchmark"), None)
+    if bench is None:
+        return []
+    out, seen = [], set()
+    for c in cands:
+        e = cand_entity.get(id(c))
+        if e is None or e.type != "Model" or e.proposed or e.id in seen:
+            continue
+        span = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is None or not _EVAL_SENTENCE.search(span.sent.text):
+            continue
+        seen.add(e.id)
+        out.append(Relation(head=e.name, rel="evaluated_on", tail=bench.name, head_id=e.id, tail_id=bench.id,
+                            evidence=_evidence_for(doc, c, abstract_offset),
+                            rule="evaluated_on:benchmark-paper", confidence=0.5))
+    return out
+
+
+def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> list[Relation]:
+    """What a paper proposes besides its named contribution is a part of it.
+
+    "Merlin: ...  We propose two methods, Foresight Pre-Training (FPT) and Foresight
+    Instruction-Tuning (FIT)" -> Merlin uses FPT, Merlin uses FIT. Only for the entity
+    named in the title, and only for proposed methods found in the abstract.
+    """
+    main = next((e for e in entities if e.proposed and "title-name" in e.rule), None)
+    if main is None or main.type not in ("Method", "Model"):
+        return []
+    out = []
+    for c in cands:
+        e = cand_entity.get(id(c))
+        if e is None or e is main or not e.proposed or e.type != "Method" or c.extras.get("field") != "abstract":
+            continue
+        if any(r.tail_id == e.id for r in out):
+            continue
+        out.append(Relation(head=main.name, rel="uses", tail=e.name, head_id=main.id, tail_id=e.id,
+                            evidence=_evidence_for(doc, c, abstract_offset),
+                            rule="uses:component-of-proposal", confidence=0.5))
+    return out
 
 
 def _list_run(text: str, tails):
@@ -117,7 +208,8 @@ def _list_run(text: str, tails):
     run = [tails[0]]
     for prev, cur in zip(tails, tails[1:]):
         gap = text[prev[0].end:cur[0].start]
-        if re.fullmatch(r"[\s,]*(?:and|or|as well as)?[\s,]*(?:\([^)]*\)[\s,]*)?(?:and|or)?\s*(?:the\s+)?", gap, re.I) or \
+        if re.fullmatch(r"[\s,]*(?:and|or|as well as)?[\s,]*(?:\([^)]*\)[\s,]*)?(?:and|or)?\s*(?:the\s+)?"
+                        r"(?:even\s+)?(?:(?:[\w-]+\s+){0,3}(?:such\s+as|including|like|e\.g\.,?)\s+)?", gap, re.I) or \
                 re.fullmatch(r"\s*\([^)]*\)\s*[\s,]*(?:and|or)?\s*", gap):
             run.append(cur)
         else:
@@ -125,20 +217,32 @@ def _list_run(text: str, tails):
     return run
 
 
+_OBJECT_BEFORE = re.compile(r"(?:\b(?:on|of|to|with|than|from|by|versus|vs\.?|and|or|against|over|like|as|"
+                            r"compare|compares|compared|including|such as|e\.g\.)|[(])\s*(?:the\s+)?$", re.I)
+
+
 def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
-    """The subject of the trigger: the last mention before it, else the proposed entity."""
+    """The subject of the trigger.
+
+    The last mention before the trigger, when little stands between them and it is not
+    itself an object ("compare X to [Y] after training on", "builds on [Y], surpassing");
+    else a mention that opens the sentence; else, when the subject is "we", "our model"
+    or "it", the entity the paper proposes.
+    """
     before = [(c, e) for c, e in ments if c.end <= t_start]
     left = text[s0:t_start]
     if before:
         c, e = before[-1]
         gap = text[c.end:t_start]
-        # the mention is the subject when little stands between it and the trigger
-        if len(gap.split()) <= 6 and not re.search(r"\b(?:on|than|to|with|against|over|from)\s*$", gap.strip() + " ", re.I):
+        is_object = bool(_OBJECT_BEFORE.search(text[s0:c.start]))
+        if len(gap.split()) <= 6 and not is_object and not re.search(
+                r"\b(?:on|than|to|with|against|over|from)\s*$", gap.strip() + " ", re.I):
             return e, "subject"
-        if before and not _SUBJECT_WE.search(left):
-            c0, e0 = before[0]
-            if c0.start - s0 < 3 and len(text[c0.end:t_start].split()) <= 12:
-                return e0, "subject"
+        c0, e0 = before[0]
+        opener = text[s0:c0.start].strip()
+        if (not opener or re.fullmatch(r"(?:our\s+)?[\w-]*\s*(?:model|method|approach)?,?", opener, re.I)) \
+                and not _OBJECT_BEFORE.search(text[s0:c0.start]):
+            return e0, "sentence-subject"
     if main is not None and _SUBJECT_WE.search(left):
         return main, "we"
     return None, ""

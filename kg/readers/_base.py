@@ -1,0 +1,276 @@
+"""What every reader shares: issues and reports, line decoding, text clean-up, ids."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Iterator
+
+from kg.model import Paper
+
+from .tex import detex
+
+
+class InputError(Exception):
+    """A fatal problem with an input: missing, empty, unreadable, unknown format.
+
+    The message names the file (and the line where one applies)."""
+
+
+@dataclass(frozen=True)
+class ReadIssue:
+    """One problem in one input: a record skipped, a line that did not decode, ..."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ReadReport:
+    """What reading did: papers read, records skipped, and the issues found.
+
+    One report may be shared by several ``read_papers`` calls; counts add up.
+    ``issues`` keeps the first ``max_issues`` issues (``issue_count`` counts all), so a
+    million bad lines cannot fill memory; pass ``on_issue`` to see every one as it happens.
+    """
+
+    read: int = 0
+    skipped: int = 0
+    issues: list[ReadIssue] = field(default_factory=list)
+    issue_count: int = 0
+    max_issues: int = 1000
+
+    def add(self, issue: ReadIssue, *, skipped: bool = True) -> ReadIssue:
+        """Record ``issue``; ``skipped`` says whether a record (or line) was dropped for it."""
+        self.issue_count += 1
+        if skipped:
+            self.skipped += 1
+        if len(self.issues) < self.max_issues:
+            self.issues.append(issue)
+        return issue
+
+    def summary(self) -> str:
+        s = f"read {self.read} paper{'s' if self.read != 1 else ''}"
+        if self.skipped:
+            s += f", skipped {self.skipped}"
+        if self.issue_count:
+            s += f" ({self.issue_count} issue{'s' if self.issue_count != 1 else ''})"
+        return s
+
+
+# ---- per-input state ----------------------------------------------------------------------
+
+
+class Ctx:
+    """State of one reading run: where issues go, which ids were seen, what was read."""
+
+    def __init__(self, name: str, report: ReadReport, on_issue: Callable[[ReadIssue], None] | None,
+                 tex: bool) -> None:
+        self.name = name
+        self.report = report
+        self.on_issue = on_issue
+        self.tex = tex
+        self.seen: dict[str, int | None] = {}  # id -> line where it was first seen
+        self.read = 0
+        self.issues = 0
+        self.content = False  # saw any non-blank input
+        self.stopped = False  # reading ended early on a read error
+
+    def issue(self, line: int | None, message: str, *, skipped: bool = True) -> None:
+        iss = self.report.add(ReadIssue(self.name, line, message), skipped=skipped)
+        self.issues += 1
+        if self.on_issue is not None:
+            self.on_issue(iss)
+
+    def paper(self, line: int | None, *, title: Any, abstract: Any, id: Any = None,
+              date: Any = None, url: Any = None, authors: Any = (), label: str = "record",
+              tex: bool | None = None, strip_version: bool = False) -> Paper | None:
+        """Validate and normalise one record; None (with an issue) if it must be skipped."""
+        tex = self.tex if tex is None else tex
+        try:
+            title = clean_text(title, tex, "title")
+            abstract = clean_text(abstract, tex, "abstract")
+        except TypeError as exc:
+            self.issue(line, f"{label}: {exc}; skipped")
+            return None
+        if not title and not abstract:
+            self.issue(line, f"{label} has no title and no abstract; skipped")
+            return None
+        if not title:
+            self.issue(line, f"{label} has an abstract but no title; skipped")
+            return None
+        if not abstract:
+            self.issue(line, f"{label} has a title but no abstract (title: {_short(title)}); skipped")
+            return None
+        pid = "" if id is None or isinstance(id, (dict, list, bool)) else collapse(str(id))
+        if pid and strip_version:
+            pid = strip_arxiv_version(pid)
+        if not pid:
+            pid = derived_id(title)
+        if pid in self.seen:
+            first = self.seen[pid]
+            at = f" (first seen at line {first})" if first is not None else ""
+            self.issue(line, f"duplicate id {pid!r}{at}; skipped")
+            return None
+        self.seen[pid] = line
+        paper = Paper(
+            id=pid, title=title, abstract=abstract,
+            date=_opt_str(date), url=_opt_str(url),
+            authors=tuple(clean_text(a, tex, "author") for a in split_authors(authors) if a),
+            source=f"{self.name}:{line}" if line is not None else self.name,
+        )
+        self.read += 1
+        self.report.read += 1
+        return paper
+
+
+def _short(title: str, n: int = 60) -> str:
+    return repr(title if len(title) <= n else title[: n - 3] + "...")
+
+
+def _opt_str(v: Any) -> str | None:
+    if v is None or isinstance(v, (dict, list, bool)):
+        return None
+    s = collapse(str(v))
+    return s or None
+
+
+# ---- text ---------------------------------------------------------------------------------
+
+def collapse(text: str) -> str:
+    """Runs of whitespace (newlines and other Unicode spaces included) -> one space; stripped."""
+    return " ".join(text.split())
+
+
+def clean_text(value: Any, tex: bool, what: str = "field") -> str:
+    """A field value as Paper text: whitespace collapsed, light TeX clean-up if ``tex``."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is not text (got {type(value).__name__})")
+    if tex and ("\\" in value or "{" in value or "}" in value):
+        value = detex(value)
+    return collapse(value)
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*;\s*")
+_AUTHOR_SPLIT_COMMA = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def split_authors(value: Any) -> list[str]:
+    """A list of names, or one string separated by ';' or by ',' and ' and '."""
+    if value is None or value == ():
+        return []
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return []
+        parts = _AUTHOR_SPLIT.split(value) if ";" in value else _AUTHOR_SPLIT_COMMA.split(value)
+        return [p for p in parts if p]
+    if isinstance(value, (list, tuple)):
+        out = []
+        for a in value:
+            if isinstance(a, dict):  # {"name": ...}
+                a = a.get("name")
+            if isinstance(a, str) and a.strip():
+                out.append(a)
+        return out
+    return []
+
+
+# ---- ids ----------------------------------------------------------------------------------
+
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(v\d+)?$")
+_ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$", re.I)
+
+
+def derived_id(title: str) -> str:
+    """An id from the title: 't-' + 12 hex of sha1 of the NFC, case-folded,
+    whitespace-collapsed title.  Rebuilding gives the same id."""
+    norm = collapse(unicodedata.normalize("NFC", title)).casefold()
+    return "t-" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:12]
+
+
+def strip_arxiv_version(pid: str) -> str:
+    """'2401.01234v2' -> '2401.01234', 'hep-th/9901001v1' -> 'hep-th/9901001'; other ids unchanged."""
+    m = ARXIV_ID.match(pid)
+    if m and m.group(1):
+        return pid[: m.start(1)]
+    return pid
+
+
+def arxiv_id_from_url(url: str) -> str | None:
+    """'http://arxiv.org/abs/2401.01234v2' -> '2401.01234' (None if not an arXiv abs/pdf url)."""
+    m = _ARXIV_IN_URL.search(url.strip())
+    if not m:
+        return None
+    pid = m.group(1)
+    return strip_arxiv_version(pid) if ARXIV_ID.match(pid) else None
+
+
+def is_arxiv_id(pid: str) -> bool:
+    return bool(ARXIV_ID.match(pid))
+
+
+# ---- files and lines ----------------------------------------------------------------------
+
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes; through gzip if the name ends in .gz."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def iter_raw(ctx: Ctx, fh: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) for each line.  A read error (a truncated or corrupt gzip
+    stream) ends the lines with an issue, or with ``InputError`` if nothing could be read."""
+    n = 0
+    it = iter(fh)
+    while True:
+        try:
+            raw = next(it)
+        except StopIteration:
+            return
+        except READ_ERRORS as exc:
+            if n == 0:
+                raise InputError(f"{ctx.name}: cannot read ({exc})") from None
+            ctx.issue(n + 1, f"cannot read past this point ({exc}); stopped reading this file")
+            ctx.stopped = True
+            return
+        n += 1
+        yield n, raw
+
+
+def iter_lines(ctx: Ctx, fh: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text with its line ending, problem) for each line.
+
+    ``problem`` is None for a clean line.  A line that is not UTF-8 comes back decoded
+    with U+FFFD replacement characters and ``problem`` saying which byte failed; the
+    caller decides whether to skip the line or keep it.  A leading byte-order mark is dropped.
+    """
+    for n, raw in iter_raw(ctx, fh):
+        problem = None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = raw.decode("utf-8", "replace")
+            problem = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line)"
+        if n == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        if not ctx.content and text.strip():
+            ctx.content = True
+        yield n, text, problem
