@@ -5,7 +5,8 @@ Node keys:
   ``entity:<entity id>`` kind="entity", label, type, aliases (list), papers (count),
                          proposed_by (count)
 Edges (edge key = relation name, so a MultiDiGraph holds one edge per relation and paper):
-  paper -> entity   rel="mentions" or "proposes"; paper, field, start, end, text, rule
+  paper -> entity   rel="mentions" or "proposes"; paper, field, start, end, text (the first
+                    mention), spans (every mention: (field, start, end)), rule, confidence
   entity -> entity  rel in RELATION_TYPES; paper, field, start, end, sentence, rule, confidence
 """
 from __future__ import annotations
@@ -63,6 +64,7 @@ def add_extraction(g: nx.MultiDiGraph, ex: PaperExtraction) -> None:
         g.add_edge(pn, en, key=rel, rel=rel, paper=p.id,
                    field=first.field if first else "", start=first.start if first else -1,
                    end=first.end if first else -1, text=first.text if first else e.name,
+                   spans=[(m.field, m.start, m.end) for m in e.mentions],
                    rule=e.rule, confidence=e.confidence)
     for r in ex.relations:
         h, t = entity_node(r.head_id), entity_node(r.tail_id)
@@ -141,11 +143,19 @@ def find_entity(g: nx.MultiDiGraph, name: str) -> str | None:
     return None
 
 
+def _scalar(v):
+    if isinstance(v, (list, tuple)):
+        return "|".join(":".join(map(str, x)) if isinstance(x, (list, tuple)) else str(x) for x in v)
+    return v
+
+
 def to_graphml_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML holds scalars only: lists become '|'-joined strings."""
+    """GraphML holds scalars only: lists become '|'-joined strings (spans 'field:start:end')."""
     h = g.copy()
     for _, d in h.nodes(data=True):
         for k, v in list(d.items()):
-            if isinstance(v, (list, tuple)):
-                d[k] = "|".join(v)
+            d[k] = _scalar(v)
+    for _, _, d in h.edges(data=True):
+        for k, v in list(d.items()):
+            d[k] = _scalar(v)
     return h

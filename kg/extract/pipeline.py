@@ -26,11 +26,11 @@ from ..normalize import key, slug
 from . import context
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
-from .relations import find_relations, find_results
+from .relations import SEPARATOR, find_relations, find_results
 from .shapes import extend_with_version, shape_spans
 from .tokenizer import make_nlp
 
-SEPARATOR = ". "  # title and abstract joined: cheap to tokenise, and a sentence break
+# title and abstract are joined by SEPARATOR (". "): cheap to tokenise, and a sentence break
 
 # Rules and how far to trust them.
 CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8, "repeat": 0.8,

@@ -15,6 +15,8 @@ from spacy.tokens import Doc
 
 from ..model import Entity, Evidence, Relation, Result
 
+SEPARATOR = ". "  # how the pipeline joins title and abstract (kg.extract.pipeline.SEPARATOR)
+
 if TYPE_CHECKING:
     from .pipeline import Candidate
 
@@ -111,12 +113,9 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                     k = (head.id, rel, tail.id)
                     if k in out:
                         continue
-                    fld = "title" if s0 < abstract_offset - 1 else "abstract"
-                    off = 0 if fld == "title" else abstract_offset
                     out[k] = Relation(
                         head=head.name, rel=rel, tail=tail.name, head_id=head.id, tail_id=tail.id,
-                        evidence=Evidence(field=fld, start=max(s0 - off, 0), end=s1 - off,
-                                          text=sentence.strip()),
+                        evidence=sentence_evidence(text, s0, s1, abstract_offset),
                         rule=f"{rel}:{m.group(0).split()[0].lower()}+{head_rule}",
                         confidence=0.7 if head_rule == "subject" else 0.6)
     # "On 0-shot MMLU, UL2 outperforms T0": a fronted benchmark is where the subject is evaluated
@@ -127,7 +126,7 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
         fronted = [(c, e) for c, e in ((c, cand_entity.get(id(c))) for c in cands)
                    if e is not None and s0 <= c.start < s0 + m.end() and e.type in ("Benchmark", "Dataset")]
         heads = {r.head_id: r for r in out.values()
-                 if s0 - (0 if r.evidence.field == "title" else abstract_offset) <= r.evidence.start + (0 if r.evidence.field == "title" else abstract_offset) < s1
+                 if s0 <= r.evidence.start + (0 if r.evidence.field == "title" else abstract_offset) < s1
                  and r.rel in ("outperforms", "compared_with")}
         for r in heads.values():
             for c, tail in fronted:
@@ -144,12 +143,23 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
 
 
 def _evidence_for(doc: Doc, c: "Candidate", abstract_offset: int) -> Evidence:
-    span = doc.char_span(c.start, c.end, alignment_mode="expand")
-    sent = span.sent
-    fld = "title" if c.start < abstract_offset else "abstract"
-    off = 0 if fld == "title" else abstract_offset
-    return Evidence(field=fld, start=max(sent.start_char - off, 0), end=sent.end_char - off,
-                    text=sent.text.strip())
+    sent = doc.char_span(c.start, c.end, alignment_mode="expand").sent
+    return sentence_evidence(doc.text, sent.start_char, sent.end_char, abstract_offset)
+
+
+def sentence_evidence(text: str, s0: int, s1: int, abstract_offset: int) -> Evidence:
+    """Evidence for the sentence text[s0:s1] of the joined document, as offsets into its
+    own field (the title ends where the separator before the abstract begins)."""
+    title_end = abstract_offset - len(SEPARATOR)
+    if s0 < title_end:
+        fld, off, s1 = "title", 0, min(s1, title_end)
+    else:
+        fld, off = "abstract", abstract_offset
+        s0 = max(s0, abstract_offset)
+    raw = text[s0:s1]
+    lead = len(raw) - len(raw.lstrip())
+    body = raw.strip()
+    return Evidence(field=fld, start=s0 - off + lead, end=s0 - off + lead + len(body), text=body)
 
 
 _EVAL_SENTENCE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|test(?:s|ed|ing)?|assess\w*|generat\w*|"
@@ -292,11 +302,8 @@ def find_results(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Enti
         model = heads[-1] if heads else (proposed[0] if proposed else None)
         if model is None:
             continue
-        fld = "title" if c.start < abstract_offset else "abstract"
-        off = 0 if fld == "title" else abstract_offset
         value = m.group("value") + (m.group("unit") or "")
         out.append(Result(model=model.name, benchmark=ent.name, metric=(m.group("metric") or "").strip(),
                           value=value.replace(" ", ""),
-                          evidence=Evidence(field=fld, start=s.start_char - off, end=s.end_char - off,
-                                            text=s.text.strip())))
+                          evidence=sentence_evidence(text, s.start_char, s.end_char, abstract_offset)))
     return out

@@ -1,0 +1,137 @@
+"""kg build / kg extract end to end through the CLI, on the real sample and on broken inputs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+
+REQUIRED_ENTITY_KEYS = {"id", "name", "type", "aliases", "proposed", "mentions"}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_build_sample_writes_every_export(sample_build):
+    out, g, summary = sample_build
+    for name in ("mentions.jsonl", "graph.graphml", "graph.ttl", "graph.nt", "graph.jsonld", "graph.html"):
+        assert (out / name).stat().st_size > 0, name
+    assert summary.papers_read == 84 and summary.papers_skipped == 0
+    assert sum(summary.entities_by_type.values()) > 150
+    assert set(summary.entities_by_type) == {"Method", "Model", "Dataset", "Benchmark"}
+    assert summary.relations_by_type.get("evaluated_on", 0) > 10
+
+
+def test_extract_output_contract(tmp_path, shared_dir):
+    out = tmp_path / "m.jsonl"
+    r = invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", out)
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs) == 84
+    for rec in recs:
+        assert {"id", "title", "entities", "relations"} <= set(rec)
+        for e in rec["entities"]:
+            assert REQUIRED_ENTITY_KEYS <= set(e)
+            assert e["type"] in ("Method", "Model", "Dataset", "Benchmark")
+            for m in e["mentions"]:
+                text = rec["title"] if m["field"] == "title" else rec["abstract"]
+                assert text[m["start"]:m["end"]] == m["text"] and m["rule"]
+        names = {e["name"] for e in rec["entities"]}
+        for rel in rec["relations"]:
+            assert rel["head"] in names and rel["tail"] in names
+            assert rel["rel"] in ("based_on", "trained_on", "evaluated_on", "outperforms", "compared_with", "uses")
+            ev = rel["evidence"]
+            text = rec["title"] if ev["field"] == "title" else rec["abstract"]
+            assert text[ev["start"]:ev["end"]].strip() == ev["text"] and rel["rule"]
+
+
+def test_dev_gold_score_holds_the_floors(tmp_path, shared_dir):
+    """The extractor's quality on the dev gold, scored by the team's scorer."""
+    out = tmp_path / "m.jsonl"
+    assert invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", out).exit_code == 0
+    res = subprocess.run([sys.executable, str(shared_dir / "eval" / "score.py"),
+                          str(shared_dir / "gold" / "dev.jsonl"), str(out), "--json"],
+                         capture_output=True, text=True, check=True)
+    strict = json.loads(res.stdout)["strict"]
+    assert strict["entities_untyped"]["f1"] >= 0.90
+    assert strict["entities_typed"]["f1"] >= 0.82
+    assert strict["proposed"]["f1"] >= 0.85
+    assert strict["relations"]["f1"] >= 0.50
+
+
+def test_page_and_jsonl_inputs_give_the_same_extraction(tmp_path, shared_dir):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    invoke("extract", shared_dir / "corpus" / "daily-papers-page.txt", "-o", a)
+    invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", b)
+    ents = lambda p: [sorted(e["name"] for e in json.loads(l)["entities"]) for l in p.read_text().splitlines()]
+    assert ents(a) == ents(b)
+
+
+def test_rerun_gives_identical_outputs(sample_build, tmp_path):
+    out, _, _ = sample_build
+    again = tmp_path / "again"
+    r = invoke("build", "-o", again)
+    assert r.exit_code == 0, r.output
+    for name in ("mentions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.graphml", "graph.html"):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_build_summary_on_the_command_line(tmp_path):
+    r = invoke("build", "-o", tmp_path / "o", "--no-html", "--rdf", "nt")
+    assert r.exit_code == 0, r.output
+    assert "papers read: 84, skipped: 0" in r.output
+    assert "entities:" in r.output and "relations:" in r.output and "graph.nt" in r.output
+    assert not (tmp_path / "o" / "graph.html").exists()
+
+
+def test_malformed_jsonl_is_reported_and_good_records_kept(tmp_path):
+    src = tmp_path / "papers.jsonl"
+    src.write_bytes(
+        b'{"id": "a", "title": "Alpha", "abstract": "We fine-tune Llama 2 on MMLU."}\n'
+        b'{"id": "b", "title": "Beta", "abstract": broken\n'
+        b'{"id": "c", "title": "Gamma \xff", "abstract": "We use CLIP."}\n'
+        b'{"id": "d", "title": "Delta", "abstract": "We use DPO."}\n')
+    out = tmp_path / "m.jsonl"
+    r = CliRunner().invoke(cli, ["extract", str(src), "-o", str(out)])
+    assert r.exit_code == 0
+    assert "papers.jsonl:2" in r.output and "papers.jsonl:3" in r.output
+    assert "papers read: 2, skipped: 2" in r.output
+    assert [json.loads(l)["id"] for l in out.read_text().splitlines()] == ["a", "d"]
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("no-abstract.csv", "id,title\n1,Alpha\n", "no-abstract.csv:1"),
+    ("empty.jsonl", "", "empty.jsonl"),
+    ("papers.xyz", "x", "--format"),
+])
+def test_unusable_inputs_fail_clearly_and_keep_old_output(tmp_path, name, content, message):
+    src = tmp_path / name
+    src.write_text(content)
+    out = tmp_path / "m.jsonl"
+    out.write_text("previous output\n")
+    r = CliRunner().invoke(cli, ["extract", str(src), "-o", str(out)])
+    assert r.exit_code != 0
+    assert message in r.output and "Traceback" not in r.output
+    assert out.read_text() == "previous output\n"  # atomic: nothing the user had is lost
+
+
+def test_explain_shows_text_and_rules():
+    r = invoke("explain", "dev-003")
+    assert r.exit_code == 0, r.output
+    assert "Prompt Switch" in r.output and "title-name" in r.output
+    assert "evaluated_on" in r.output and "MSR-VTT" in r.output
+    assert "[CLIP]" in r.output  # the mention shown in its context
+
+
+def test_explain_from_an_extract_file(tmp_path, shared_dir):
+    out = tmp_path / "m.jsonl"
+    invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", out)
+    r = invoke("explain", "dev-027", out)
+    assert r.exit_code == 0 and "Direct Preference Optimization" in r.output
+    r = CliRunner().invoke(cli, ["explain", "nope", str(out)])
+    assert r.exit_code != 0 and "nope" in r.output
