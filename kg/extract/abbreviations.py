@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from .sentences import sentence
+
 
 @dataclass(frozen=True)
 class Abbreviation:
@@ -63,7 +65,7 @@ def find_abbreviations(doc: Doc) -> list[Abbreviation]:
         short = doc[tok.i + 1: close]
         if not _is_short_form(short.text):
             continue
-        sent_start = tok.sent.start
+        sent_start = sentence(tok).start
         n_short = len([c for c in short.text if c.isalnum()])
         max_words = min(n_short + 5, n_short * 2)
         start_tok = max(sent_start, tok.i - max_words)

@@ -9,6 +9,8 @@ import re
 
 from spacy.tokens import Doc, Span
 
+from .sentences import sentence, text_of
+
 # Head nouns that type the name they follow or precede: "the X benchmark", "dataset X".
 TYPE_NOUNS = {
     "benchmark": "Benchmark", "benchmarks": "Benchmark", "leaderboard": "Benchmark",
@@ -78,7 +80,7 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
             return typ, f"context:'{t.text} {span.text}'"
         if t.lower_ not in _SKIP_BEFORE:
             break
-    m = _APPOSITION.match(doc.text[span.end_char: span.sent.end_char])
+    m = _APPOSITION.match(text_of(doc)[span.end_char: sentence(span).end_char])
     if m:
         typ = TYPE_NOUNS.get(m.group("noun").lower())
         if typ:
@@ -116,7 +118,7 @@ _EVAL_WORDS = re.compile(
 
 def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
     """'evaluated on X', 'trained on X', 'fine-tune X': the verb says what X is."""
-    left = doc.text[span.sent.start_char: span.start_char]
+    left = text_of(doc)[sentence(span).start_char: span.start_char]
     near = left[-60:].lower()
     if re.search(r"\b(?:fine-?tun\w*|pre-?train\w*|distill\w*|prompt\w*|quantiz\w*)\s+(?:the\s+|a\s+)?$", near):
         return "Model", "role:fine-tune X"
@@ -160,9 +162,9 @@ IS_NEW = re.compile(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:is|as)\s+(?:a|an|the)\s+(?:\w
 
 def proposed_by_context(doc: Doc, span: Span) -> str | None:
     """The rule by which the sentence says the paper introduces ``span``, or None."""
-    sent = span.sent
-    left = doc.text[sent.start_char: span.start_char]
-    right = doc.text[span.end_char: sent.end_char]
+    sent = sentence(span)
+    left = text_of(doc)[sent.start_char: span.start_char]
+    right = text_of(doc)[span.end_char: sent.end_char]
     if NAMING.search(left):
         return "proposed:named"
     if APPOSITION_NEW.match(right) or IS_NEW.match(right):

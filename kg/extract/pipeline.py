@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
+
 from spacy.util import filter_spans
 
 from ..model import Entity, Mention, Paper, PaperExtraction
@@ -27,6 +28,7 @@ from . import context
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
+from .sentences import sentence, text_of
 from .shapes import extend_with_version, shape_spans
 from .tokenizer import make_nlp
 
@@ -99,7 +101,7 @@ class Extractor:
         abstract_offset = len(paper.title) + len(SEPARATOR)
         cands = self._candidates(paper, doc)
         entities, cand_entity = self._merge(cands, doc, paper, abstract_offset)
-        _propagate_list_types(doc.text, cands, cand_entity)
+        _propagate_list_types(text_of(doc), cands, cand_entity)
         relations = find_relations(doc, cands, cand_entity, entities, abstract_offset)
         results = find_results(doc, cands, cand_entity, entities, abstract_offset)
         return PaperExtraction(paper=paper, entities=entities, relations=relations, results=results)
@@ -112,7 +114,7 @@ class Extractor:
         for match_id, s, e in self.matcher(doc):
             span = doc[s:e]
             entry = lex.entries[self.nlp.vocab.strings[match_id]]
-            if lex.accepts(entry, span.text, doc.text):
+            if lex.accepts(entry, span.text, text_of(doc)):
                 spans.append((span, "lexicon", entry))
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
@@ -423,7 +425,7 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     for tok in doc:
         if not tok.is_title or tok.i == 0:
             continue
-        left = doc.text[max(tok.sent.start_char, tok.idx - 120): tok.idx]
+        left = text_of(doc)[max(sentence(tok).start_char, tok.idx - 120): tok.idx]
         if not _INTRO_TRIGGER.search(left):
             continue
         end = tok.i + 1
@@ -465,7 +467,7 @@ def _repeats(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
     covered = [(c.start, c.end) for c in cands]
     out = []
     for form, c in {c.text: c for c in cands if c.rule != "lexicon"}.items():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", doc.text):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text_of(doc)):
             if any(s < m.end() and m.start() < e for s, e in covered):
                 continue
             if doc.char_span(m.start(), m.end()) is None:

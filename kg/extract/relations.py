@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
 
+from .sentences import sentence, sentences, text_of
+
 from ..model import Entity, Evidence, Relation, Result
 
 SEPARATOR = ". "  # how the pipeline joins title and abstract (kg.extract.pipeline.SEPARATOR)
@@ -63,13 +65,13 @@ _CLAUSE_BREAK = re.compile(r"[;]|\b(?:while|whereas|but|although|however)\b", re
 
 
 def _sentences(doc: Doc):
-    for s in doc.sents:
+    for s in sentences(doc):
         yield s.start_char, s.end_char
 
 
 def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Entity],
                    entities: list[Entity], abstract_offset: int) -> list[Relation]:
-    text = doc.text
+    text = text_of(doc)
     proposed = [e for e in entities if e.proposed]
     main = proposed[0] if proposed else None
     out: dict[tuple[str, str, str], Relation] = {}
@@ -143,8 +145,8 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
 
 
 def _evidence_for(doc: Doc, c: "Candidate", abstract_offset: int) -> Evidence:
-    sent = doc.char_span(c.start, c.end, alignment_mode="expand").sent
-    return sentence_evidence(doc.text, sent.start_char, sent.end_char, abstract_offset)
+    sent = sentence(doc.char_span(c.start, c.end, alignment_mode="expand"))
+    return sentence_evidence(text_of(doc), sent.start_char, sent.end_char, abstract_offset)
 
 
 def sentence_evidence(text: str, s0: int, s1: int, abstract_offset: int) -> Evidence:
@@ -181,7 +183,7 @@ def _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offse
         if e is None or e.type != "Model" or e.proposed or e.id in seen:
             continue
         span = doc.char_span(c.start, c.end, alignment_mode="expand")
-        if span is None or not _EVAL_SENTENCE.search(span.sent.text):
+        if span is None or not _EVAL_SENTENCE.search(sentence(span).text):
             continue
         seen.add(e.id)
         out.append(Relation(head=e.name, rel="evaluated_on", tail=bench.name, head_id=e.id, tail_id=bench.id,
@@ -280,7 +282,7 @@ _RESULT = re.compile(
 def find_results(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Entity],
                  entities: list[Entity], abstract_offset: int) -> list[Result]:
     """'achieves 74.4% pass@1 on HumanEval' -> Result(model, HumanEval, pass@1, 74.4%)."""
-    text = doc.text
+    text = text_of(doc)
     proposed = [e for e in entities if e.proposed]
     out = []
     for c in cands:
@@ -295,7 +297,7 @@ def find_results(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Enti
         sent = doc.char_span(c.start, c.end, alignment_mode="expand")
         if sent is None:
             continue
-        s = sent.sent
+        s = sentence(sent)
         heads = [cand_entity[id(x)] for x in cands
                  if s.start_char <= x.start < start and id(x) in cand_entity
                  and cand_entity[id(x)].type in ("Model", "Method")]
