@@ -8,6 +8,7 @@ tokenizer cache would stay warm on repeated text), then times, in the same run:
   baseline   spacy.blank("en") tokenizing "title. abstract"           (the floor any spaCy pipeline pays)
   tokenizer  kg's name-preserving tokenizer + sentencizer
   extract    kg.extract.Extractor.pipe (entities, proposals, relations)
+  extract-j2 the same on two processes (kg.extract.parallel.pipe_parallel)
   build      extract + resolve (two passes) + graph + N-Triples export
 
 and prints papers/second and each stage's time as a multiple of the baseline. Results go
@@ -44,6 +45,7 @@ def main() -> None:
     from kg import graph as kgraph
     from kg.build import extract_resolved
     from kg.extract import Extractor
+    from kg.extract.parallel import pipe_parallel
     from kg.extract.tokenizer import make_nlp
     from kg.rdf import write_rdf
     from kg.readers import ReadReport, read_papers
@@ -62,6 +64,7 @@ def main() -> None:
     results["baseline"] = timed(lambda: list(blank.pipe(texts, batch_size=256)))
     results["tokenizer"] = timed(lambda: list(ours.pipe(texts, batch_size=256)))
     results["extract"] = timed(lambda: list(extractor.pipe(papers)))
+    results["extract-j2"] = timed(lambda: list(pipe_parallel(extractor, papers, workers=2)))
 
     def build() -> None:
         g = kgraph.build_graph(extract_resolved(papers, extractor))

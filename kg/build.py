@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import graph as kgraph
 from .atomic import atomic_path, atomic_write
 from .extract import Extractor
+from .extract.parallel import pipe_parallel
 from .model import Paper, PaperExtraction
 from .readers import ReadIssue, ReadReport, read_papers
 from .resolve import Resolver
@@ -78,14 +79,15 @@ def iter_papers(inputs: Sequence[str | Path] | None, fmt: str | None, report: Re
 
 
 def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None,
-                     progress: bool = False, total: int | None = None) -> Iterator[PaperExtraction]:
+                     progress: bool = False, total: int | None = None,
+                     workers: int = 1) -> Iterator[PaperExtraction]:
     """Extract and resolve a stream of papers in two passes through a temporary file."""
     extractor = extractor or Extractor()
     resolver = Resolver()
     fd, tmp = tempfile.mkstemp(prefix="kg-extract-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            stream = extractor.pipe(papers)
+            stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
             if progress:
                 stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
             for ex in stream:
@@ -99,13 +101,14 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
 
 
 def extract_to_file(inputs, out_path, fmt=None, lexicons=(), progress=False,
-                    on_issue=None) -> BuildSummary:
+                    on_issue=None, workers: int = 1) -> BuildSummary:
     """``kg extract``: one JSON line per paper, entities with canonical ids."""
     summary = BuildSummary()
     report = ReadReport()
     extractor = Extractor(extra_lexicons=lexicons)
     with atomic_write(out_path) as fh:
-        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress):
+        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress,
+                                   workers=workers):
             fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
             _count(summary, ex)
     _finish(summary, report)
@@ -116,7 +119,8 @@ def extract_to_file(inputs, out_path, fmt=None, lexicons=(), progress=False,
 def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exports",
           fmt: str | None = None, lexicons: Sequence[str | Path] = (), progress: bool = False,
           rdf_formats: Sequence[str] = ("ttl", "nt", "jsonld"), html: bool = True,
-          on_issue: Callable[[ReadIssue], None] | None = None) -> tuple[nx.MultiDiGraph, BuildSummary]:
+          on_issue: Callable[[ReadIssue], None] | None = None,
+          workers: int = 1) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """``kg build``: the graph and every export written to ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,7 +130,8 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
     g = nx.MultiDiGraph()
     mentions_path = out / "mentions.jsonl"
     with atomic_write(mentions_path) as fh:
-        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress):
+        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress,
+                                   workers=workers):
             fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
             kgraph.add_extraction(g, ex)
             _count(summary, ex)

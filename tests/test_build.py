@@ -135,3 +135,10 @@ def test_explain_from_an_extract_file(tmp_path, shared_dir):
     assert r.exit_code == 0 and "Direct Preference Optimization" in r.output
     r = CliRunner().invoke(cli, ["explain", "nope", str(out)])
     assert r.exit_code != 0 and "nope" in r.output
+
+
+def test_parallel_extraction_gives_the_serial_output(tmp_path, shared_dir):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", one).exit_code == 0
+    assert invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", two, "-j", 2).exit_code == 0
+    assert one.read_bytes() == two.read_bytes()

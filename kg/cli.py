@@ -1,0 +1,265 @@
+"""The ``kg`` command line: a thin layer over the library.
+
+Each subcommand parses its options, calls one library function and prints what it did.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg")
+def cli() -> None:
+    """Build knowledge graphs of ML methods, models, datasets and benchmarks from abstracts."""
+
+
+def main() -> None:
+    cli(prog_name="kg")
+
+
+# ---- subcommands are added below, one block per feature -----------------------------
+
+# ---- build / extract / explain ----
+from pathlib import Path  # noqa: E402
+
+FORMAT_CHOICES = ["page", "jsonl", "csv", "atom", "arxiv-snapshot", "bibtex"]
+
+
+def _issue_printer(issue) -> None:
+    click.echo(f"warning: {issue}", err=True)
+
+
+def _input_errors():
+    """Errors a user can fix (bad file, bad lexicon) print as one line, not a traceback."""
+    from .extract import LexiconError
+    from .readers import InputError
+    return (InputError, LexiconError, FileNotFoundError, IsADirectoryError, PermissionError)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out_dir", default="exports", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for the graph and its exports.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format (default: by extension).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra lexicon file (JSON lines); may be repeated.")
+@click.option("--no-html", is_flag=True, help="Skip the interactive page.")
+@click.option("--rdf", default="ttl,nt,jsonld", show_default=True,
+              help="RDF serialisations to write (comma-separated; empty for none).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+@click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes for extraction.")
+def build(inputs, out_dir, fmt, lexicons, no_html, rdf, progress, workers):
+    """Build the knowledge graph from INPUTS (default: the bundled sample corpus)."""
+    from .build import build as run_build
+    if progress is None:
+        progress = sys.stderr.isatty()
+    formats = tuple(f for f in (x.strip() for x in rdf.split(",")) if f)
+    try:
+        _, summary = run_build(inputs or None, out_dir, fmt=fmt, lexicons=lexicons, progress=progress,
+                               rdf_formats=formats, html=not no_html, on_issue=_issue_printer,
+                               workers=workers)
+    except _input_errors() as exc:
+        raise click.ClickException(str(exc))
+    if not inputs:
+        click.echo("input: the bundled sample corpus (84 arXiv papers)")
+    for line in summary.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out_path", default="mentions.jsonl", show_default=True,
+              type=click.Path(dir_okay=False), help="Output file, one JSON object per paper.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format (default: by extension).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra lexicon file (JSON lines); may be repeated.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+@click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes for extraction.")
+def extract(inputs, out_path, fmt, lexicons, progress, workers):
+    """Extract entities and relations only: one JSON line per paper."""
+    from .build import extract_to_file
+    if progress is None:
+        progress = sys.stderr.isatty()
+    try:
+        summary = extract_to_file(inputs or None, out_path, fmt=fmt, lexicons=lexicons,
+                                  progress=progress, on_issue=_issue_printer, workers=workers)
+    except _input_errors() as exc:
+        raise click.ClickException(str(exc))
+    for line in summary.lines():
+        click.echo(line, err=True)
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.argument("source", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format of SOURCE.")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False))
+def explain(paper_id, source, fmt, lexicons):
+    """Show, for one paper, each entity and relation with the text and rule behind it.
+
+    SOURCE is a papers file (default: the bundled sample) or a mentions.jsonl written by
+    `kg extract` / `kg build`.
+    """
+    from .explain import explain_paper
+    try:
+        text = explain_paper(paper_id, source, fmt=fmt, lexicons=lexicons)
+    except _input_errors() as exc:
+        raise click.ClickException(str(exc))
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0]))
+    click.echo(text)
+
+
+# ---- view ----
+@cli.command()
+@click.argument("graph", type=click.Path(exists=True))
+@click.option("-o", "--out", "out_path", default="graph.html", show_default=True,
+              type=click.Path(dir_okay=False), help="The HTML page to write.")
+@click.option("--entity", help="Show the neighbourhood of this entity (name, alias or id).")
+@click.option("--hops", default=2, show_default=True, type=click.IntRange(0, 10),
+              help="Neighbourhood radius, with --entity.")
+@click.option("--entities-only", is_flag=True,
+              help="Entities only: co-occurrence edges plus typed relations (no paper nodes).")
+@click.option("--types", help="Keep only entities of these types, comma-separated (e.g. Method,Dataset).")
+@click.option("--max-nodes", default=1500, show_default=True, type=click.IntRange(1, None),
+              help="Nodes shown at first; the rest are added by expanding a node.")
+@click.option("--title", help="Page title.")
+def view(graph, out_path, entity, hops, entities_only, types, max_nodes, title):
+    """Write the interactive page for GRAPH (graph.graphml, or the build directory holding it)."""
+    from .views import load_graphml, write_page
+    try:
+        g = load_graphml(graph)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc))
+    except Exception as exc:  # a malformed GraphML file
+        raise click.ClickException(f"cannot read {graph}: {exc}")
+    type_list = [t.strip() for t in types.split(",") if t.strip()] if types else None
+    if title is None:
+        title = "Knowledge graph of ML papers"
+        if entity:
+            title += f": around {entity}"
+    try:
+        path = write_page(g, out_path, title=title, max_nodes=max_nodes,
+                          view="entities" if entities_only else "full",
+                          entity=entity, hops=hops, types=type_list)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"wrote {path}")
+
+
+# ---- query / serve ----
+_QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "ttl", "nt")
+
+
+def _parse_params(pairs) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        out[name.strip()] = value
+    return out
+
+
+@cli.command("query")
+@click.argument("graph", required=False, type=click.Path(exists=True))
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(exists=True, dir_okay=False),
+              help="Read the query from this .rq file.")
+@click.option("-n", "--name", help="Run a named query of the library (see --list).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter, e.g. --param entity=DPO (repeatable).")
+@click.option("--list", "list_queries_", is_flag=True, help="List the named queries and exit.")
+@click.option("--format", "fmt", type=click.Choice(_QUERY_FORMATS), default="table", show_default=True,
+              help="Output: a text table, or SPARQL results as CSV / TSV / JSON / XML "
+                   "(CONSTRUCT: ttl, nt; json gives JSON-LD).")
+@click.option("--engine", type=click.Choice(("oxigraph", "rdflib")), default="oxigraph",
+              show_default=True, help="pyoxigraph (fast) or rdflib (the reference engine).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds (it runs in a worker process).")
+@click.option("--max-rows", type=click.IntRange(min=0), default=None, help="Return at most this many rows.")
+@click.option("--show", is_flag=True, help="Print the query (parameters substituted) instead of running it.")
+def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engine, timeout, max_rows, show):
+    """Run a SPARQL query on GRAPH (graph.ttl / graph.nt / graph.jsonld, or an export directory).
+
+    \b
+    kg query exports "SELECT ?s WHERE { ?s ?p ?o } LIMIT 5"
+    kg query exports --file q.rq
+    kg query exports --name papers-mentioning --param entity=DPO
+    kg query --list
+    """
+    from .query import QueryError, get_query, list_queries, parse_header, run_query, substitute
+
+    if list_queries_:
+        for q in list_queries():
+            ps = " ".join(f"{k}={v}" for k, v in q.params.items())
+            click.echo(f"{q.name:26} {q.title}" + (f"  [{ps}]" if ps else ""))
+        return
+    sources = sum(x is not None and x is not False for x in (sparql, query_file, name))
+    if sources != 1:
+        raise click.UsageError("give exactly one query: SPARQL text, --file or --name")
+    try:
+        kv = _parse_params(params)
+        if name:
+            info = get_query(name)
+            text = substitute(info.text, kv, info.params, what=f"query {name!r}")
+        else:
+            text = sparql if sparql is not None else Path(query_file).read_text(encoding="utf-8")
+            declared = parse_header(text)[2]
+            if kv or declared:
+                text = substitute(text, kv, declared)
+        if show:
+            click.echo(text.rstrip("\n"))
+            return
+        if graph is None:
+            raise click.UsageError("missing GRAPH (a graph file or an export directory)")
+        result = run_query(graph, text, engine=engine, timeout=timeout, max_rows=max_rows)
+        if result.kind == "graph":
+            out = result.format({"xml": "xml", "json": "json"}.get(fmt, fmt))
+        elif fmt in ("ttl", "nt"):
+            raise click.UsageError(f"--format {fmt} is for CONSTRUCT / DESCRIBE queries")
+        else:
+            out = result.format(fmt)
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(out, nl=False)
+    if result.truncated and fmt == "table":
+        click.echo(f"(stopped at --max-rows {max_rows})", err=True)
+
+
+@cli.command("serve")
+@click.argument("graph", type=click.Path(exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (the default keeps it local).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a query may run before it is stopped (HTTP 503).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Rows (or triples) returned at most; more sets X-Result-Truncated.")
+@click.option("--engine", type=click.Choice(("oxigraph", "rdflib")), default="oxigraph", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (concurrent queries); each holds the graph in memory.")
+def serve_cmd(graph, host, port, timeout, max_rows, engine, workers):
+    """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
+    from .query import QueryError
+    from .serve import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: the endpoint is reachable from other machines",
+                   err=True)
+
+    def ready(server) -> None:
+        click.echo(f"SPARQL endpoint: {server.url} (engine {engine}, timeout {timeout:g} s, "
+                   f"max {max_rows} rows; Ctrl-C stops)", err=True)
+
+    try:
+        serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, engine=engine,
+              workers=workers, on_ready=ready)
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}")
