@@ -161,3 +161,12 @@ def test_bad_user_lexicon_names_file_and_line(tmp_path):
     extra.write_text('{"name": "A", "type": "Model"}\n{"name": "B", "type": "Gadget"}\n')
     with pytest.raises(LexiconError, match=r"bad.jsonl:2"):
         Extractor(extra_lexicons=[extra])
+
+
+def test_named_variant_is_its_own_entity_based_on_its_base(extractor):
+    ex = run(extractor, "We propose Diffusion-DPO, which adapts Direct Preference Optimization (DPO) "
+                        "to diffusion models.")
+    ents = by_name(ex)
+    assert ents["Diffusion-DPO"] is not ents["DPO"] and ents["Diffusion-DPO"].proposed
+    assert ("Diffusion-DPO", "based_on", "Direct Preference Optimization") in \
+        {(r.head, r.rel, r.tail) for r in ex.relations}

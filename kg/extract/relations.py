@@ -139,6 +139,8 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                                       confidence=0.6)
     for r in _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
+    for r in _variant_relations(doc, cands, cand_entity, entities, abstract_offset):
+        out.setdefault((r.head_id, r.rel, r.tail_id), r)
     for r in _component_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
     return _prefer_specific(list(out.values()))
@@ -189,6 +191,44 @@ def _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offse
         out.append(Relation(head=e.name, rel="evaluated_on", tail=bench.name, head_id=e.id, tail_id=bench.id,
                             evidence=_evidence_for(doc, c, abstract_offset),
                             rule="evaluated_on:benchmark-paper", confidence=0.5))
+    return out
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in re.split(r"[\s\-]+", name) if p]
+
+
+def _variant_relations(doc, cands, cand_entity, entities, abstract_offset) -> list[Relation]:
+    """A new name built on another name of the paper derives from it: Diffusion-DPO based_on
+    DPO, CodeFuse-CodeLlama-34B based_on CodeLlama. Only for what the paper proposes: a
+    size of a known model ("CogVideoX-5B") is a checkpoint, not a new artifact."""
+    out = []
+    first = {}
+    for c in cands:
+        e = cand_entity.get(id(c))
+        if e is not None:
+            first.setdefault(e.id, c)
+    for e in entities:
+        if not e.proposed:
+            continue
+        parts = [p.lower() for p in _name_parts(e.name)]
+        for base in entities:
+            if base is e or base.proposed or base.type not in ("Method", "Model") or e.type not in ("Method", "Model"):
+                continue
+            for form in (base.name, *base.aliases):
+                bp = [p.lower() for p in _name_parts(form)]
+                n = len(bp)
+                if not bp or n >= len(parts):
+                    continue
+                # the base's words appear whole, at the start or the end of the variant's name
+                if parts[:n] == bp or parts[-n:] == bp:
+                    c = first.get(e.id)
+                    if c is None:
+                        break
+                    out.append(Relation(head=e.name, rel="based_on", tail=base.name, head_id=e.id,
+                                        tail_id=base.id, evidence=_evidence_for(doc, c, abstract_offset),
+                                        rule="based_on:name-variant", confidence=0.6))
+                    break
     return out
 
 
