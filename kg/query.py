@@ -1,0 +1,988 @@
+"""SPARQL over the RDF export: a library of named queries, two engines, bounded execution.
+
+* :func:`list_queries` / :func:`load_query`: the competency questions in ``kg/queries/*.rq``.
+  Each file starts with ``# title:``, ``# description:`` and ``# param: name = default``
+  comment lines; a parameter appears in the query as ``$name`` (a SPARQL variable, so the raw
+  file is still valid SPARQL) and is substituted as an escaped literal, never by pasting raw
+  text.
+* :func:`run_query`: runs a query on a graph file (``.ttl``, ``.nt``, ``.jsonld``, or an export
+  directory) with **pyoxigraph** (default, fast) or **rdflib** (reference), and returns a
+  :class:`QueryResult` (columns and rows of :class:`Term`, a boolean, or triples).  With a
+  ``timeout`` the query runs in a worker process that is killed when the time is up
+  (:class:`QueryTimeout`); a malformed query raises :class:`QueryError` with the parser's
+  message, line and column.
+* :class:`QueryService`: a pool of such workers holding the graph loaded, for ``kg serve``.
+* ``to_table`` / ``to_csv`` / ``to_tsv`` / ``to_json`` / ``to_xml`` / ``to_ntriples`` /
+  ``to_turtle``: SPARQL 1.1 result formats.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pickle
+import queue
+import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as _xml_escape, quoteattr as _xml_quoteattr
+
+from .rdf import PREFIXES, XSD
+
+QUERIES_DIR = Path(__file__).with_name("queries")
+ENGINES = ("oxigraph", "rdflib")
+FORMATS = ("table", "csv", "tsv", "json", "xml")
+_XSD_STRING = XSD + "string"
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_GRAPH_FILES = ("graph.nt", "graph.ttl", "graph.jsonld")
+
+
+# ---- errors ----------------------------------------------------------------------------
+
+class QueryError(Exception):
+    """A query that cannot run: bad syntax (with line and column), refused, failed, timed out.
+
+    ``kind`` is one of ``syntax``, ``param``, ``update``, ``forbidden``, ``evaluation``,
+    ``load``, ``timeout``, ``busy``.
+    """
+
+    def __init__(self, message: str, kind: str = "evaluation", line: int | None = None,
+                 column: int | None = None):
+        super().__init__(message)
+        self.message, self.kind, self.line, self.column = message, kind, line, column
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.kind, self.line, self.column))
+
+    def __str__(self) -> str:
+        if self.kind == "syntax" and self.line is not None:
+            return f"syntax error at line {self.line}, column {self.column}: {self.message}"
+        return self.message
+
+
+class QueryTimeout(QueryError):
+    def __init__(self, message: str, kind: str = "timeout", line=None, column=None):
+        super().__init__(message, kind, line, column)
+
+
+# ---- the query library -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueryInfo:
+    name: str
+    title: str
+    description: str
+    params: dict[str, str]  # name -> default value
+    path: Path
+    text: str
+
+
+_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*?)\s*$")
+
+
+def parse_header(text: str) -> tuple[str, str, dict[str, str]]:
+    """(title, description, params) from the leading ``# key: value`` comment lines."""
+    title, desc, params = "", [], {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, value = m.groups()
+        if key == "title":
+            title = value
+        elif key == "description":
+            desc.append(value)
+        else:
+            name, _, default = value.partition("=")
+            params[name.strip()] = default.strip()
+    return title, " ".join(desc), params
+
+
+def query_info(path: str | Path) -> QueryInfo:
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    title, desc, params = parse_header(text)
+    return QueryInfo(path.stem, title, desc, params, path, text)
+
+
+def list_queries() -> list[QueryInfo]:
+    """The named queries of the library, sorted by name."""
+    return [query_info(p) for p in sorted(QUERIES_DIR.glob("*.rq"))]
+
+
+def get_query(name: str) -> QueryInfo:
+    path = QUERIES_DIR / f"{name}.rq"
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name) or not path.is_file():
+        names = ", ".join(q.name for q in list_queries())
+        raise QueryError(f"no query named {name!r}; the library has: {names}", kind="param")
+    return query_info(path)
+
+
+def load_query(name: str, **params: Any) -> str:
+    """The text of library query ``name`` with its parameters substituted (defaults otherwise)."""
+    info = get_query(name)
+    return substitute(info.text, params, info.params, what=f"query {name!r}")
+
+
+# a small SPARQL lexer: enough to skip comments, strings and IRIs safely
+_TOKENS = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<param>\$(?P<pname>[A-Za-z_][A-Za-z0-9_]*))""",
+    re.VERBOSE | re.DOTALL)
+
+
+def sparql_literal(value: Any) -> str:
+    """``value`` as a SPARQL string literal, every special character escaped."""
+    s = str(value)
+    out = (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+           .replace("\r", "\\r").replace("\t", "\\t").replace("\b", "\\b").replace("\f", "\\f"))
+    return f'"{out}"'
+
+
+def substitute(text: str, params: dict[str, Any], declared: dict[str, str],
+               what: str = "the query") -> str:
+    """Replace each ``$name`` of a declared parameter by its value as a safe literal.
+
+    A parameter whose default is an integer takes integers only (rendered bare, for
+    ``LIMIT $limit``); any other is rendered as an escaped string literal.
+    """
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        takes = ", ".join(declared) or "no parameters"
+        raise QueryError(f"unknown parameter(s) {', '.join(unknown)} for {what}; it takes: {takes}",
+                         kind="param")
+    values: dict[str, str] = {}
+    for name, default in declared.items():
+        value = params.get(name, default)
+        if re.fullmatch(r"-?\d+", default or ""):
+            if not re.fullmatch(r"\s*-?\d+\s*", str(value)):
+                raise QueryError(f"parameter {name} must be an integer, got {value!r}", kind="param")
+            values[name] = str(int(value))
+        else:
+            values[name] = sparql_literal(value)
+
+    def repl(m: re.Match) -> str:
+        if m.group("param") and m.group("pname") in values:
+            return values[m.group("pname")]
+        return m.group(0)
+
+    return _TOKENS.sub(repl, text)
+
+
+def _skeleton(sparql: str) -> str:
+    """The query with comments removed and strings / IRIs blanked (for keyword checks)."""
+    def repl(m: re.Match) -> str:
+        if m.group("comment"):
+            return " "
+        if m.group("string"):
+            return '""'
+        if m.group("iri"):
+            return "<>"
+        return m.group(0)
+    return _TOKENS.sub(repl, sparql)
+
+
+_PROLOGUE = re.compile(r"\s*(?:(?:BASE\s*<>|PREFIX\s+[^\s:]*:\s*<>)\s*)*", re.IGNORECASE)
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+
+def query_form(sparql: str) -> str:
+    """The first keyword after the prologue, upper-cased (SELECT, ASK, INSERT ...)."""
+    sk = _skeleton(sparql)
+    m = _PROLOGUE.match(sk)
+    rest = sk[m.end():] if m else sk
+    m2 = re.match(r"\s*([A-Za-z]+)", rest)
+    return m2.group(1).upper() if m2 else ""
+
+
+def is_update(sparql: str) -> bool:
+    """True for SPARQL Update requests (INSERT, DELETE, LOAD, CLEAR, DROP ...)."""
+    return query_form(sparql) in UPDATE_KEYWORDS
+
+
+def check_read_only(sparql: str, allow_service: bool = True) -> None:
+    """Raise :class:`QueryError` for an update (kind ``update``) or, if not allowed, SERVICE."""
+    if is_update(sparql):
+        raise QueryError("SPARQL Update is not allowed: this graph is read-only", kind="update")
+    if not allow_service and re.search(r"\bSERVICE\b", _skeleton(sparql), re.IGNORECASE):
+        raise QueryError("SERVICE (federated query) is disabled here", kind="forbidden")
+
+
+# ---- results ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term of a result: ``kind`` is ``uri``, ``literal`` or ``bnode``."""
+
+    kind: str
+    value: str
+    datatype: str | None = None  # None for a simple (xsd:string) or language-tagged literal
+    lang: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def n3(self) -> str:
+        """N-Triples form."""
+        if self.kind == "uri":
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        body = ('"' + self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                .replace("\r", "\\r") + '"')
+        if self.lang:
+            return f"{body}@{self.lang}"
+        return f"{body}^^<{self.datatype}>" if self.datatype else body
+
+    def to_json(self) -> dict[str, str]:
+        d = {"type": self.kind, "value": self.value}
+        if self.lang:
+            d["xml:lang"] = self.lang
+        elif self.datatype:
+            d["datatype"] = self.datatype
+        return d
+
+    def python(self) -> Any:
+        """The value as Python: int / float for numeric literals, else the string."""
+        if self.kind == "literal" and self.datatype:
+            local = self.datatype.rsplit("#", 1)[-1]
+            try:
+                if local in ("integer", "int", "long", "short", "nonNegativeInteger",
+                             "positiveInteger"):
+                    return int(self.value)
+                if local in ("decimal", "double", "float"):
+                    return float(self.value)
+            except ValueError:
+                pass
+        return self.value
+
+    def short(self) -> str:
+        """Compact form for tables: prefixed IRIs, plain literal values."""
+        if self.kind == "uri":
+            for prefix, ns in PREFIXES.items():
+                if self.value.startswith(ns) and len(self.value) > len(ns):
+                    return f"{prefix}:{self.value[len(ns):]}"
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        return self.value
+
+
+Row = tuple  # of Term | None
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str  # "select" | "ask" | "graph"
+    columns: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[tuple[Term, Term, Term]] = field(default_factory=list)
+    truncated: bool = False
+    elapsed: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.triples) if self.kind == "graph" else len(self.rows)
+
+    def values(self) -> list[tuple]:
+        """Rows as tuples of Python values (None for unbound)."""
+        return [tuple(None if t is None else t.python() for t in r) for r in self.rows]
+
+    def column(self, name: str) -> list:
+        i = self.columns.index(name)
+        return [None if r[i] is None else r[i].python() for r in self.rows]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [{c: (None if t is None else t.python()) for c, t in zip(self.columns, r)}
+                for r in self.rows]
+
+    # -- formats --
+    def to_json(self) -> str:
+        """SPARQL 1.1 Query Results JSON (SELECT / ASK)."""
+        if self.kind == "ask":
+            return json.dumps({"head": {}, "boolean": bool(self.boolean)})
+        if self.kind == "graph":
+            raise QueryError("a CONSTRUCT/DESCRIBE result is a graph: use N-Triples or Turtle",
+                             kind="param")
+        bindings = [{c: t.to_json() for c, t in zip(self.columns, r) if t is not None}
+                    for r in self.rows]
+        return json.dumps({"head": {"vars": list(self.columns)}, "results": {"bindings": bindings}},
+                          ensure_ascii=False)
+
+    def to_xml(self) -> str:
+        """SPARQL Query Results XML Format."""
+        out = ['<?xml version="1.0"?>',
+               '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
+        if self.kind == "graph":
+            raise QueryError("a CONSTRUCT/DESCRIBE result is a graph: use N-Triples or Turtle",
+                             kind="param")
+        for c in self.columns if self.kind == "select" else []:
+            out.append(f"    <variable name={_xml_quoteattr(c)}/>")
+        out.append("  </head>")
+        if self.kind == "ask":
+            out.append(f"  <boolean>{'true' if self.boolean else 'false'}</boolean>")
+        else:
+            out.append("  <results>")
+            for r in self.rows:
+                out.append("    <result>")
+                for c, t in zip(self.columns, r):
+                    if t is None:
+                        continue
+                    v = _xml_text(t.value)
+                    if t.kind == "uri":
+                        inner = f"<uri>{v}</uri>"
+                    elif t.kind == "bnode":
+                        inner = f"<bnode>{v}</bnode>"
+                    elif t.lang:
+                        inner = f"<literal xml:lang={_xml_quoteattr(t.lang)}>{v}</literal>"
+                    elif t.datatype:
+                        inner = f"<literal datatype={_xml_quoteattr(t.datatype)}>{v}</literal>"
+                    else:
+                        inner = f"<literal>{v}</literal>"
+                    out.append(f"      <binding name={_xml_quoteattr(c)}>{inner}</binding>")
+                out.append("    </result>")
+            out.append("  </results>")
+        out.append("</sparql>")
+        return "\n".join(out) + "\n"
+
+    def to_csv(self) -> str:
+        """SPARQL 1.1 CSV results: plain values, CRLF line ends."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        if self.kind == "ask":
+            w.writerow(["boolean"])
+            w.writerow(["true" if self.boolean else "false"])
+        elif self.kind == "graph":
+            w.writerow(["subject", "predicate", "object"])
+            w.writerows([[t.value for t in tr] for tr in self.triples])
+        else:
+            w.writerow(self.columns)
+            for r in self.rows:
+                w.writerow(["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value)
+                            for t in r])
+        return buf.getvalue()
+
+    def to_tsv(self) -> str:
+        """SPARQL 1.1 TSV results: ``?var`` header, terms in N-Triples syntax."""
+        if self.kind == "ask":
+            return "?boolean\n" + ("true" if self.boolean else "false") + "\n"
+        if self.kind == "graph":
+            return "".join("\t".join(t.n3().replace("\t", "\\t") for t in tr) + "\n"
+                           for tr in self.triples)
+        lines = ["\t".join(f"?{c}" for c in self.columns)]
+        for r in self.rows:
+            lines.append("\t".join("" if t is None else t.n3().replace("\t", "\\t") for t in r))
+        return "\n".join(lines) + "\n"
+
+    def to_ntriples(self) -> str:
+        return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in self.triples)
+
+    def to_turtle(self) -> str:
+        return self._rdflib_graph().serialize(format="turtle")
+
+    def to_jsonld(self) -> str:
+        return self._rdflib_graph().serialize(format="json-ld")
+
+    def to_rdfxml(self) -> str:
+        return self._rdflib_graph().serialize(format="xml")
+
+    def _rdflib_graph(self):
+        import rdflib
+        g = rdflib.Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns)
+        for tr in self.triples:
+            g.add(tuple(_to_rdflib(t) for t in tr))
+        return g
+
+    def to_table(self, max_width: int = 60) -> str:
+        """An aligned text table (long values cut at ``max_width`` characters)."""
+        if self.kind == "ask":
+            return "true\n" if self.boolean else "false\n"
+        if self.kind == "graph":
+            cols, rows = ["subject", "predicate", "object"], [tuple(t.short() for t in tr)
+                                                                 for tr in self.triples]
+        else:
+            cols = list(self.columns)
+            rows = [tuple("" if t is None else t.short() for t in r) for r in self.rows]
+
+        def cut(s: str) -> str:
+            s = " ".join(s.split())
+            return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+        rows = [tuple(cut(v) for v in r) for r in rows]
+        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+        line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+        out = [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        n = len(rows)
+        out.append(f"({n} {'row' if n == 1 else 'rows'}{', truncated' if self.truncated else ''})")
+        return "\n".join(out) + "\n"
+
+    def format(self, fmt: str = "table") -> str:
+        fmt = fmt.lower()
+        if self.kind == "graph":
+            return {"table": self.to_table, "nt": self.to_ntriples, "ttl": self.to_turtle,
+                    "turtle": self.to_turtle, "csv": self.to_csv, "tsv": self.to_tsv,
+                    "json": self.to_jsonld, "jsonld": self.to_jsonld,
+                    "xml": self.to_rdfxml}[fmt]()
+        return {"table": self.to_table, "csv": self.to_csv, "tsv": self.to_tsv,
+                "json": self.to_json, "xml": self.to_xml}[fmt]()
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    """``result`` as text: table, csv, tsv, json (SPARQL JSON results) or xml."""
+    return result.format(fmt)
+
+
+def _xml_text(s: str) -> str:
+    s = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", s)
+    return _xml_escape(s)
+
+
+def _to_rdflib(t: Term):
+    import rdflib
+    if t.kind == "uri":
+        return rdflib.URIRef(t.value)
+    if t.kind == "bnode":
+        return rdflib.BNode(t.value)
+    return rdflib.Literal(t.value, lang=t.lang, datatype=None if t.lang else t.datatype)
+
+
+# ---- loading graphs ---------------------------------------------------------------------
+
+def resolve_graph_path(path: str | os.PathLike) -> Path:
+    """A graph file, or the first of graph.nt / graph.ttl / graph.jsonld in a directory."""
+    p = Path(path)
+    if p.is_dir():
+        for name in _GRAPH_FILES:
+            if (p / name).is_file():
+                return p / name
+        raise QueryError(f"{p}: no graph.nt, graph.ttl or graph.jsonld in this directory",
+                         kind="load")
+    if not p.is_file():
+        raise QueryError(f"{p}: no such graph file", kind="load")
+    return p
+
+
+_FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".ntriples": "nt",
+                     ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".xml": "xml",
+                     ".owl": "xml"}
+
+
+def load_graph(path: str | os.PathLike, engine: str = "oxigraph"):
+    """Parse a graph file into a pyoxigraph ``Store`` or an ``rdflib.Graph``."""
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
+    p = resolve_graph_path(path)
+    fmt = _FORMAT_BY_SUFFIX.get(p.suffix.lower())
+    if fmt is None:
+        raise QueryError(f"{p}: unknown RDF format (use .ttl, .nt or .jsonld)", kind="load")
+    try:
+        if engine == "oxigraph":
+            import pyoxigraph as ox
+            ox_fmt = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                      "json-ld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}[fmt]
+            store = ox.Store()
+            store.bulk_load(path=str(p), format=ox_fmt)
+            return store
+        import rdflib
+        return rdflib.Graph().parse(str(p), format=fmt)
+    except QueryError:
+        raise
+    except Exception as e:  # parser errors of the graph file
+        raise QueryError(f"{p}: cannot load graph: {e}", kind="load") from None
+
+
+_CACHE: dict[tuple[str, str], tuple[tuple[int, int], Any]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 4
+
+
+def open_graph(graph: Any, engine: str = "oxigraph"):
+    """A loaded store for ``graph`` (a path, or an already loaded Store / rdflib Graph).
+
+    Loaded files are cached per (path, engine) and reloaded when the file changes.
+    """
+    if not isinstance(graph, (str, os.PathLike)):
+        return graph
+    p = resolve_graph_path(graph).resolve()
+    st = p.stat()
+    key, stamp = (str(p), engine), (st.st_mtime_ns, st.st_size)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
+    store = load_graph(p, engine)
+    with _CACHE_LOCK:
+        _CACHE[key] = (stamp, store)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+    return store
+
+
+def engine_of(store: Any) -> str:
+    mod = type(store).__module__
+    if mod.startswith("pyoxigraph"):
+        return "oxigraph"
+    if mod.startswith("rdflib"):
+        return "rdflib"
+    raise QueryError(f"not a graph store: {type(store).__name__}", kind="param")
+
+
+# ---- executing ----------------------------------------------------------------------------
+
+_OX_POS = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+
+
+def _syntax_error(e: Exception, engine: str) -> QueryError:
+    msg = str(e)
+    if engine == "oxigraph":
+        m = _OX_POS.search(msg)
+        if m:
+            text = " ".join(m.group(3).split())
+            if len(text) > 300:
+                text = text[:300] + " …"
+            return QueryError(text, "syntax", int(m.group(1)), int(m.group(2)))
+        return QueryError(" ".join(msg.split()), "syntax")
+    line, col = getattr(e, "lineno", None), getattr(e, "col", None)
+    text = getattr(e, "msg", None) or msg
+    found = ""
+    m = re.search(r"found (.*?)\s+\(at char", msg)
+    if m:
+        found = f", found {m.group(1)}"
+    return QueryError(f"{text}{found}", "syntax", line, col)
+
+
+def _ox_term(t) -> Term | None:
+    if t is None:
+        return None
+    import pyoxigraph as ox
+    if isinstance(t, ox.NamedNode):
+        return Term("uri", t.value)
+    if isinstance(t, ox.BlankNode):
+        return Term("bnode", t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return Term("literal", t.value, None, t.language)
+        dt = t.datatype.value
+        return Term("literal", t.value, None if dt == _XSD_STRING else dt)
+    return Term("literal", str(t))  # RDF-star quoted triple
+
+
+def _rdflib_term(t) -> Term | None:
+    if t is None:
+        return None
+    import rdflib
+    if isinstance(t, rdflib.URIRef):
+        return Term("uri", str(t))
+    if isinstance(t, rdflib.BNode):
+        return Term("bnode", str(t))
+    if isinstance(t, rdflib.Literal):
+        if t.language:
+            return Term("literal", str(t), None, t.language)
+        dt = str(t.datatype) if t.datatype else None
+        return Term("literal", str(t), None if dt in (None, _XSD_STRING, _RDF_LANGSTRING) else dt)
+    return Term("literal", str(t))
+
+
+def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResult:
+    """Run ``sparql`` on a loaded store in this process."""
+    engine = engine_of(store)
+    check_read_only(sparql)
+    t0 = time.perf_counter()
+    limit = None if max_rows is None else max(0, int(max_rows))
+    if engine == "oxigraph":
+        import pyoxigraph as ox
+        try:
+            res = store.query(sparql)
+        except SyntaxError as e:
+            raise _syntax_error(e, engine) from None
+        except Exception as e:
+            raise QueryError(f"query failed: {' '.join(str(e).split())}") from None
+        try:
+            if isinstance(res, ox.QueryBoolean):
+                out = QueryResult("ask", boolean=bool(res))
+            elif isinstance(res, ox.QuerySolutions):
+                cols = [v.value for v in res.variables]
+                rows, truncated = [], False
+                for sol in res:
+                    if limit is not None and len(rows) >= limit:
+                        truncated = True
+                        break
+                    rows.append(tuple(_ox_term(sol[i]) for i in range(len(cols))))
+                out = QueryResult("select", cols, rows, truncated=truncated)
+            else:
+                triples, truncated = [], False
+                for tr in res:
+                    if limit is not None and len(triples) >= limit:
+                        truncated = True
+                        break
+                    triples.append((_ox_term(tr.subject), _ox_term(tr.predicate),
+                                    _ox_term(tr.object)))
+                out = QueryResult("graph", triples=triples, truncated=truncated)
+        except QueryError:
+            raise
+        except Exception as e:
+            raise QueryError(f"query failed: {' '.join(str(e).split())}") from None
+    else:
+        import rdflib.plugins.sparql as rsparql
+        from pyparsing import ParseException
+        rsparql.SPARQL_LOAD_GRAPHS = False  # FROM <url> must not fetch anything
+        rsparql.SPARQL_DEFAULT_GRAPH_UNION = False
+        try:
+            q = rsparql.prepareQuery(sparql)
+        except ParseException as e:
+            raise _syntax_error(e, engine) from None
+        except Exception as e:
+            raise QueryError(f"query failed: {type(e).__name__}: {' '.join(str(e).split())}",
+                             kind="syntax") from None
+        try:
+            res = store.query(q)
+            if res.type == "ASK":
+                out = QueryResult("ask", boolean=bool(res.askAnswer))
+            elif res.type == "SELECT":
+                cols = [str(v) for v in res.vars]
+                rows, truncated = [], False
+                for r in res:
+                    if limit is not None and len(rows) >= limit:
+                        truncated = True
+                        break
+                    rows.append(tuple(_rdflib_term(x) for x in r))
+                out = QueryResult("select", cols, rows, truncated=truncated)
+            else:
+                triples, truncated = [], False
+                for tr in res:
+                    if limit is not None and len(triples) >= limit:
+                        truncated = True
+                        break
+                    triples.append(tuple(_rdflib_term(x) for x in tr))
+                out = QueryResult("graph", triples=triples, truncated=truncated)
+        except QueryError:
+            raise
+        except Exception as e:
+            raise QueryError(f"query failed: {type(e).__name__}: {' '.join(str(e).split())}") from None
+    out.elapsed = time.perf_counter() - t0
+    return out
+
+
+def run_query(graph: Any, sparql: str, engine: str = "oxigraph", timeout: float | None = None,
+              max_rows: int | None = None) -> QueryResult:
+    """Run a SPARQL query on a graph file / export directory / loaded store.
+
+    ``engine``: ``oxigraph`` (default) or ``rdflib`` (the reference engine); ignored for an
+    already loaded store.  With ``timeout`` (seconds) the query runs in a worker process,
+    killed when the time is up (:class:`QueryTimeout`).  ``max_rows`` truncates the answer
+    (``result.truncated``).  Raises :class:`QueryError` for syntax errors (with line and
+    column), updates, and failures.
+    """
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
+    check_read_only(sparql)
+    if timeout is None or timeout <= 0:
+        return _execute(open_graph(graph, engine), sparql, max_rows)
+    if not isinstance(graph, (str, os.PathLike)):
+        raise QueryError("a timeout needs a graph file (the worker process loads it)", kind="param")
+    worker = QueryWorker(graph, engine)
+    try:
+        worker.wait_ready()
+        return worker.query(sparql, timeout=timeout, max_rows=max_rows)
+    finally:
+        worker.close()
+
+
+# ---- worker processes -----------------------------------------------------------------------
+
+def _to_wire(obj: Any) -> Any:
+    """Results and errors as builtins only (the child and parent may differ in ``__main__``)."""
+    if isinstance(obj, QueryError):
+        return ("error", (type(obj) is QueryTimeout, obj.message, obj.kind, obj.line, obj.column))
+    t = lambda x: None if x is None else (x.kind, x.value, x.datatype, x.lang)  # noqa: E731
+    return ("ok", (obj.kind, obj.columns, [tuple(t(x) for x in r) for r in obj.rows], obj.boolean,
+                   [tuple(t(x) for x in tr) for tr in obj.triples], obj.truncated, obj.elapsed))
+
+
+def _from_wire(msg: tuple) -> QueryResult:
+    kind, payload = msg
+    if kind == "error":
+        is_timeout, message, ekind, line, column = payload
+        raise (QueryTimeout if is_timeout else QueryError)(message, ekind, line, column)
+    if kind == "ready":
+        return None  # type: ignore[return-value]
+    rkind, cols, rows, boolean, triples, truncated, elapsed = payload
+    t = lambda x: None if x is None else Term(*x)  # noqa: E731
+    return QueryResult(rkind, list(cols), [tuple(t(x) for x in r) for r in rows], boolean,
+                       [tuple(t(x) for x in tr) for tr in triples], truncated, elapsed)
+
+
+def _send(fh, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(struct.pack(">Q", len(data)) + data)
+    fh.flush()
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        b = os.read(fd, min(n - got, 1 << 20))
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        got += len(b)
+    return b"".join(chunks)
+
+
+def _recv(fd: int) -> Any:
+    (n,) = struct.unpack(">Q", _read_exact(fd, 8))
+    return pickle.loads(_read_exact(fd, n))
+
+
+def _worker_loop(path: str, engine: str) -> None:  # pragma: no cover - runs in a child
+    """The worker process: load the graph, then answer (sparql, max_rows) requests on stdin."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business; EOF ends us
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints must not corrupt the protocol
+    inp = sys.stdin.buffer.fileno()
+    try:
+        store = load_graph(path, engine)
+    except QueryError as e:
+        _send(out, _to_wire(e))
+        return
+    except Exception as e:
+        _send(out, _to_wire(QueryError(f"cannot load graph: {e}", kind="load")))
+        return
+    _send(out, ("ready", None))
+    while True:
+        try:
+            msg = _recv(inp)
+        except EOFError:
+            return
+        if msg is None:
+            return
+        sparql, max_rows = msg
+        try:
+            reply = _to_wire(_execute(store, sparql, max_rows))
+        except QueryError as e:
+            reply = _to_wire(e)
+        except Exception as e:
+            reply = _to_wire(QueryError(f"query failed: {type(e).__name__}: {e}"))
+        _send(out, reply)
+
+
+_WORKER_CODE = "import sys; from kg.query import _worker_loop; _worker_loop(sys.argv[1], sys.argv[2])"
+
+
+class QueryWorker:
+    """A child process holding the graph loaded; a query past its time kills the process.
+
+    The child is a fresh interpreter (``python -c``, not multiprocessing) that speaks
+    length-prefixed pickles of builtins over its stdin / stdout, so it works whatever the
+    parent's ``__main__`` is and is killed cleanly (POSIX ``select`` bounds the wait).
+    """
+
+    def __init__(self, graph: str | os.PathLike, engine: str = "oxigraph"):
+        self.path = str(resolve_graph_path(graph))
+        self.engine = engine
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, self.path, engine],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                     close_fds=True)
+        self._fd = self.proc.stdout.fileno()
+        self.ready = False
+
+    def _wait(self, timeout: float | None) -> bool:
+        if timeout is None:
+            return True
+        ready, _, _ = select.select([self._fd], [], [], max(0.0, timeout))
+        return bool(ready)
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        if self.ready:
+            return
+        if not self._wait(timeout):
+            self.kill()
+            raise QueryError(f"{self.path}: loading the graph took more than {timeout:g} s",
+                             kind="load")
+        try:
+            _from_wire(_recv(self._fd))
+        except EOFError:
+            self.kill()
+            raise QueryError(f"{self.path}: the query worker died while loading the graph",
+                             kind="load") from None
+        self.ready = True
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def query(self, sparql: str, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
+        self.wait_ready()
+        try:
+            _send(self.proc.stdin, (sparql, max_rows))
+        except (BrokenPipeError, OSError, ValueError):
+            self.kill()
+            raise EOFError from None
+        if not self._wait(timeout):
+            self.kill()
+            raise QueryTimeout(f"query stopped: it ran longer than the time limit of {timeout:g} s")
+        try:
+            msg = _recv(self._fd)
+        except EOFError:
+            self.kill()
+            raise QueryError("the query worker died while running the query") from None
+        return _from_wire(msg)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._close_pipes()
+        self.ready = False
+
+    def _close_pipes(self) -> None:
+        for fh in (self.proc.stdin, self.proc.stdout):
+            try:
+                fh.close()
+            except (OSError, ValueError):
+                pass
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                _send(self.proc.stdin, None)
+                self.proc.wait(2)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_pipes()
+
+
+class QueryService:
+    """A pool of :class:`QueryWorker` processes over one graph, safe to share between threads.
+
+    Every query has a time bound (the worker running it is killed and replaced when it is
+    exceeded) and a row bound; updates are refused; SERVICE is refused unless allowed.
+    """
+
+    def __init__(self, graph: str | os.PathLike, engine: str = "oxigraph", workers: int = 2,
+                 timeout: float = 10.0, max_rows: int | None = 10_000, allow_service: bool = False):
+        if engine not in ENGINES:
+            raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
+        self.path = str(resolve_graph_path(graph))
+        self.engine, self.timeout, self.max_rows = engine, timeout, max_rows
+        self.allow_service = allow_service
+        self.size = max(1, int(workers))
+        self._idle: queue.Queue[QueryWorker] = queue.Queue()
+        self._all: list[QueryWorker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(self.size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> QueryWorker:
+        w = QueryWorker(self.path, self.engine)
+        with self._lock:
+            self._all.append(w)
+        return w
+
+    def start(self) -> "QueryService":
+        """Wait until every worker has loaded the graph (raises the load error, if any)."""
+        workers = [self._idle.get() for _ in range(self.size)]
+        try:
+            for w in workers:
+                w.wait_ready()
+        finally:
+            for w in workers:
+                self._idle.put(w)
+        return self
+
+    def query(self, sparql: str, timeout: float | None = None,
+              max_rows: int | None = None) -> QueryResult:
+        if self._closed:
+            raise QueryError("the query service is closed", kind="busy")
+        check_read_only(sparql, allow_service=self.allow_service)
+        timeout = self.timeout if timeout is None else min(timeout, self.timeout)
+        max_rows = self.max_rows if max_rows is None else (
+            max_rows if self.max_rows is None else min(max_rows, self.max_rows))
+        try:
+            w = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryError("all query workers are busy; try again later", kind="busy") from None
+        try:
+            if not w.alive():
+                raise EOFError
+            return w.query(sparql, timeout=timeout, max_rows=max_rows)
+        except EOFError:
+            w = self._replace(w)
+            return w.query(sparql, timeout=timeout, max_rows=max_rows)
+        except QueryTimeout:
+            w = self._replace(w)
+            raise
+        except QueryError:
+            if not w.alive():
+                w = self._replace(w)
+            raise
+        finally:
+            self._idle.put(w)
+
+    def _replace(self, w: QueryWorker) -> QueryWorker:
+        w.kill()
+        with self._lock:
+            if w in self._all:
+                self._all.remove(w)
+        return self._spawn()
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for w in workers:
+            w.close()
+
+    def __enter__(self) -> "QueryService":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def compare_engines(graph: str | os.PathLike, sparql: str) -> tuple[QueryResult, QueryResult]:
+    """The same query on both engines (for tests and the benchmark)."""
+    return run_query(graph, sparql, "oxigraph"), run_query(graph, sparql, "rdflib")
+
+
+def row_set(result: QueryResult) -> list[tuple]:
+    """Rows as sorted comparable tuples (numeric literals by value), for engine comparisons."""
+    def norm(t: Term | None):
+        if t is None:
+            return ("", "")
+        v = t.python()
+        if isinstance(v, float):
+            v = round(v, 6)
+        return (t.kind, repr(v))
+    if result.kind == "ask":
+        return [(result.boolean,)]
+    if result.kind == "graph":
+        return sorted(tuple(norm(t) for t in tr) for tr in result.triples)
+    return sorted(tuple(norm(t) for t in r) for r in result.rows)

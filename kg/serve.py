@@ -1,0 +1,302 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over an exported graph (``kg serve``).
+
+* ``GET /sparql?query=...``, ``POST`` ``application/x-www-form-urlencoded`` (``query=``) and
+  ``POST application/sparql-query``; ``/`` answers the same, and shows a small form when
+  there is no query.
+* SELECT / ASK results as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT / DESCRIBE as
+  Turtle (default), N-Triples, JSON-LD or RDF/XML -- chosen by the ``Accept`` header or a
+  ``format`` (or ``output``) parameter: json, xml, csv, tsv, ttl, nt, jsonld.
+* Read-only: ``update=`` requests, ``application/sparql-update`` bodies and any SPARQL Update
+  are refused with 403; SERVICE (federation) is refused.
+* Every query runs in a worker process (:class:`kg.query.QueryService`) with a time bound
+  (the worker is killed past it: 503) and a row bound (``X-Result-Truncated: true``).
+  A malformed query gets 400 with the parser's message, line and column.
+* Binds 127.0.0.1 by default.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from .query import QueryError, QueryResult, QueryService, list_queries, query_form
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20  # bytes of a POSTed query
+
+# media types we produce, and the short names of the format parameter
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+_ALIASES = {
+    "application/json": "json", "json": "json", "srj": "json",
+    "application/sparql-results+json": "json",
+    "xml": "xml", "srx": "xml", "application/sparql-results+xml": "xml",
+    "application/xml": "xml", "text/xml": "xml",
+    "csv": "csv", "text/csv": "csv",
+    "tsv": "tsv", "text/tab-separated-values": "tsv",
+    "ttl": "ttl", "turtle": "ttl", "text/turtle": "ttl", "application/x-turtle": "ttl",
+    "n3": "ttl", "text/n3": "ttl",
+    "nt": "nt", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
+    "text/plain": "nt",
+    "jsonld": "jsonld", "json-ld": "jsonld", "application/ld+json": "jsonld",
+    "rdfxml": "rdfxml", "rdf": "rdfxml", "rdf+xml": "rdfxml", "application/rdf+xml": "rdfxml",
+}
+_STATUS = {"syntax": 400, "param": 400, "update": 403, "forbidden": 403, "timeout": 503,
+           "busy": 503, "evaluation": 500, "load": 500}
+
+
+def _parse_accept(header: str) -> list[tuple[str, float]]:
+    out = []
+    for i, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        if not fields[0]:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        out.append((fields[0].lower(), q, -i))
+    out.sort(key=lambda x: (-x[1], -x[2]))
+    return [(m, q) for m, q, _ in out if q > 0]
+
+
+def choose_format(kind: str, accept: str | None, fmt: str | None) -> str | None:
+    """The short format name for a result ``kind`` (select/ask/graph); None: not acceptable."""
+    table = GRAPH_TYPES if kind == "graph" else RESULT_TYPES
+    default = "ttl" if kind == "graph" else "json"
+    if fmt:
+        name = _ALIASES.get(fmt.strip().lower())
+        if name in table:
+            return name
+        # a format of the other family (json for a CONSTRUCT ...): fall back to the default
+        if kind == "graph" and name == "json":
+            return "jsonld"
+        if kind == "graph" and name == "xml":
+            return "rdfxml"
+        return default if name else None
+    if not accept:
+        return default
+    for media, _ in _parse_accept(accept):
+        if media in ("*/*", "application/*", "text/*"):
+            return default
+        name = _ALIASES.get(media)
+        if name in table:
+            return name
+        if kind == "graph" and name == "xml" and media in ("application/xml", "text/xml"):
+            return "rdfxml"
+    return None
+
+
+def render(result: QueryResult, name: str) -> tuple[bytes, str]:
+    body = {
+        "json": result.to_json, "xml": result.to_xml, "csv": result.to_csv, "tsv": result.to_tsv,
+        "ttl": result.to_turtle, "nt": result.to_ntriples, "jsonld": result.to_jsonld,
+        "rdfxml": result.to_rdfxml,
+    }[name]()
+    media = {**RESULT_TYPES, **GRAPH_TYPES}[name]
+    return body.encode("utf-8"), f"{media}; charset=utf-8"
+
+
+class SparqlServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, service: QueryService, quiet: bool = False):
+        self.service = service
+        self.quiet = quiet
+        super().__init__(address, SparqlHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/sparql"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.service.close()
+
+
+class SparqlHandler(BaseHTTPRequestHandler):
+    server: SparqlServer
+    server_version = "kg-sparql/0.1"
+    protocol_version = "HTTP/1.1"
+
+    # -- plumbing --
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        if not self.server.quiet:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+
+    # -- methods --
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        if url.path not in ("/", "/sparql"):
+            return self._error(404, f"not found: {url.path} (the endpoint is /sparql)")
+        params = parse_qs(url.query, keep_blank_values=True)
+        if "update" in params:
+            return self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        if "query" not in params:
+            return self._send(200, self._form().encode("utf-8"), "text/html; charset=utf-8")
+        self._run(params)
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        if url.path not in ("/", "/sparql"):
+            return self._error(404, f"not found: {url.path} (the endpoint is /sparql)")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._error(400, "bad Content-Length")
+        if length > MAX_BODY:
+            self.close_connection = True
+            return self._error(413, f"request body too large (more than {MAX_BODY} bytes)")
+        body = self.rfile.read(length) if length else b""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = parse_qs(url.query, keep_blank_values=True)
+        if ctype == "application/sparql-update":
+            return self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        if ctype == "application/x-www-form-urlencoded":
+            try:
+                form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                return self._error(400, "the form is not UTF-8")
+            if "update" in form or "update" in params:
+                return self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
+            for k, v in form.items():
+                params.setdefault(k, []).extend(v)
+        elif ctype == "application/sparql-query":
+            if "query" in params:
+                return self._error(400, "give the query either in the body or as query=, not both")
+            try:
+                params["query"] = [body.decode("utf-8")]
+            except UnicodeDecodeError:
+                return self._error(400, "the query is not UTF-8")
+        else:
+            return self._error(415, "POST application/sparql-query or "
+                                    "application/x-www-form-urlencoded (query=...)")
+        if "query" not in params:
+            return self._error(400, "missing query parameter")
+        self._run(params)
+
+    # -- the query --
+    def _run(self, params: dict[str, list[str]]) -> None:
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            return self._error(400, "exactly one query parameter, please")
+        if params.get("default-graph-uri") or params.get("named-graph-uri"):
+            return self._error(400, "default-graph-uri / named-graph-uri are not supported: "
+                                    "the endpoint serves one graph")
+        sparql = queries[0]
+        fmt = (params.get("format") or params.get("output") or [None])[0]
+        form = query_form(sparql)
+        kind = "ask" if form == "ASK" else "graph" if form in ("CONSTRUCT", "DESCRIBE") else "select"
+        name = choose_format(kind, self.headers.get("Accept"), fmt)
+        if name is None:
+            offered = ", ".join((GRAPH_TYPES if kind == "graph" else RESULT_TYPES).values())
+            return self._error(406, f"cannot produce {self.headers.get('Accept')}; offered: {offered}")
+        try:
+            result = self.server.service.query(sparql)
+        except QueryError as e:
+            return self._error(_STATUS.get(e.kind, 500), str(e))
+        if result.kind != kind:  # the keyword sniffing was wrong: negotiate again
+            kind = result.kind
+            name = choose_format(kind, self.headers.get("Accept"), fmt) or (
+                "ttl" if kind == "graph" else "json")
+        try:
+            body, ctype = render(result, name)
+        except Exception as e:  # pragma: no cover - a serializer failure
+            log.exception("rendering failed")
+            return self._error(500, f"cannot render the result as {name}: {e}")
+        headers = {"X-Result-Truncated": "true"} if result.truncated else {}
+        self._send(200, body, ctype, headers)
+
+    def _form(self) -> str:
+        examples = "".join(
+            f"<li><b>{html.escape(q.name)}</b>: {html.escape(q.title)}</li>" for q in list_queries())
+        svc = self.server.service
+        return f"""<!doctype html><meta charset="utf-8"><title>kg SPARQL endpoint</title>
+<h1>kg SPARQL endpoint</h1>
+<p>Graph: <code>{html.escape(Path(svc.path).name)}</code> &middot; engine {svc.engine} &middot;
+time limit {svc.timeout:g} s &middot; at most {svc.max_rows} rows &middot; read-only.</p>
+<form method="post" action="/sparql">
+<textarea name="query" rows="12" cols="100">PREFIX kgv: &lt;https://w3id.org/kg-ml/vocab#&gt;
+PREFIX skos: &lt;http://www.w3.org/2004/02/skos/core#&gt;
+SELECT ?label ?n WHERE {{ ?e skos:prefLabel ?label ; kgv:mentionCount ?n }} ORDER BY DESC(?n) LIMIT 20</textarea><br>
+<select name="format"><option>json</option><option>xml</option><option>csv</option><option>tsv</option></select>
+<button>Run</button></form>
+<p>Named queries (<code>kg query --list</code>):</p><ul>{examples}</ul>
+"""
+
+
+def make_server(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
+                max_rows: int | None = 10_000, engine: str = "oxigraph", workers: int = 2,
+                quiet: bool = False) -> SparqlServer:
+    """A ready server (graph loaded in its workers); call ``serve_forever()`` on it.
+
+    ``port=0`` picks a free port (see ``server.server_address``).
+    """
+    service = QueryService(graph, engine=engine, workers=workers, timeout=timeout,
+                           max_rows=max_rows)
+    try:
+        service.start()
+        return SparqlServer((host, port), service, quiet=quiet)
+    except BaseException:
+        service.close()
+        raise
+
+
+def serve(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
+          max_rows: int | None = 10_000, engine: str = "oxigraph", workers: int = 2,
+          on_ready: Callable[[SparqlServer], None] | None = None) -> None:
+    """Run the endpoint until interrupted."""
+    server = make_server(graph, host, port, timeout, max_rows, engine, workers)
+    try:
+        if on_ready:
+            on_ready(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def serve_in_thread(graph: str | Path, **kwargs) -> tuple[SparqlServer, threading.Thread]:
+    """Start the endpoint in a daemon thread (tests, notebooks); stop with ``server.shutdown()``."""
+    server = make_server(graph, **kwargs)
+    thread = threading.Thread(target=server.serve_forever, name="kg-sparql", daemon=True)
+    thread.start()
+    return server, thread

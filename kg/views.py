@@ -1,0 +1,641 @@
+"""The interactive graph page: ONE self-contained HTML file that opens offline.
+
+``write_page(g, path)`` turns a knowledge graph (the ``kg.graph`` MultiDiGraph) into a
+page drawn by vis-network.  The vis-network script is the copy that ships inside the
+pyvis package, inlined; nothing is loaded from a CDN (no Bootstrap, no remote fonts).
+
+Safety: every string that comes from a paper is untrusted.  The data reaches the page
+only as JSON inside ``<script type="application/json">`` with ``< > &`` and U+2028/2029
+escaped (so no text can close the script element), and the page script builds the side
+panel with ``textContent``/``createElement`` only.  Node and edge tooltips are plain
+strings, which vis-network 9 shows with ``innerText``.  Paper links are kept only when
+they are http(s) URLs.
+
+Views (``select_view``):
+  ``view="full"``      papers and entities, with mentions/proposes and typed relations
+  ``view="entities"``  entities only: co-occurrence edges (width = shared papers) plus the
+                       typed relations
+  ``entity="DPO", hops=2``   the neighbourhood of one entity (in either view)
+  ``types=["Method", ...]``  keep entities of these types (papers stay in the full view
+                       when they mention a kept entity; add "Paper" to keep them all)
+
+Big graphs: the page embeds at most ``max_embedded`` nodes (the best connected) and shows
+the top ``max_nodes`` at first; double-clicking a node (or "Show hidden neighbours" in
+its panel) adds its embedded neighbours.  The page says when it shows or embeds less
+than the whole graph.
+
+The page script exposes ``window.network`` (the vis Network), ``window.nodes`` and
+``window.edges`` (the vis DataSets), ``window.KG`` (the data and the page's functions:
+``search``, ``focus``, ``expand``, ``showPanel``, ``setType``, ``setRelation``) and
+``window.kgTimes`` (``firstDraw`` and ``stabilized`` in ``performance.now()`` ms).
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import networkx as nx
+
+from .atomic import atomic_write
+from .graph import ENTITY, PAPER, cooccurrence, entity_node, find_entity, neighbourhood, paper_node
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+VIEWS = ("full", "entities")
+DEFAULT_MAX_NODES = 1500
+CO_OCCURS = "co_occurs"
+PAPER_TYPE = "Paper"
+
+# Node style by type: vis-network shape and colour.  Unknown types get the fallback palette.
+NODE_STYLES: dict[str, dict[str, str]] = {
+    "Method": {"shape": "dot", "color": "#4e79a7"},
+    "Model": {"shape": "diamond", "color": "#f28e2b"},
+    "Dataset": {"shape": "triangle", "color": "#59a14f"},
+    "Benchmark": {"shape": "star", "color": "#e15759"},
+    "Task": {"shape": "triangleDown", "color": "#b07aa1"},
+    "Metric": {"shape": "hexagon", "color": "#9c755f"},
+    PAPER_TYPE: {"shape": "square", "color": "#8a939e"},
+}
+FALLBACK_COLORS = ("#76b7b2", "#edc948", "#ff9da7", "#bab0ac", "#86bcb6", "#d4a6c8")
+TYPE_ORDER = ("Method", "Model", "Dataset", "Benchmark", "Task", "Metric")
+
+# Edge style by relation: colour, dashes (False or a dash pattern), arrow, base width.
+EDGE_STYLES: dict[str, dict[str, Any]] = {
+    "proposes": {"color": "#3c4043", "dashes": False, "arrows": True, "width": 2},
+    "mentions": {"color": "#c3c8cf", "dashes": False, "arrows": True, "width": 1},
+    "based_on": {"color": "#8e44ad", "dashes": False, "arrows": True, "width": 2},
+    "trained_on": {"color": "#2e8b57", "dashes": [8, 4], "arrows": True, "width": 2},
+    "evaluated_on": {"color": "#e8731a", "dashes": [3, 4], "arrows": True, "width": 2},
+    "outperforms": {"color": "#d62728", "dashes": False, "arrows": True, "width": 2.5},
+    "compared_with": {"color": "#1f77b4", "dashes": [10, 4, 2, 4], "arrows": False, "width": 2},
+    "uses": {"color": "#12a4b6", "dashes": [5, 3], "arrows": True, "width": 2},
+    CO_OCCURS: {"color": "#cfd4da", "dashes": False, "arrows": False, "width": 1},
+}
+FALLBACK_EDGE = {"color": "#7f7f7f", "dashes": [2, 2], "arrows": True, "width": 1.5}
+REL_ORDER = ("proposes", "mentions", "based_on", "trained_on", "evaluated_on", "outperforms",
+             "compared_with", "uses", CO_OCCURS)
+PAPER_RELS = ("mentions", "proposes")
+
+MAX_EVIDENCE_PER_EDGE = 25  # statements listed per edge in the panel
+MAX_PAPERS_PER_ENTITY = 60  # papers listed per entity in the panel
+EMBED_FACTOR = 4  # default max_embedded = EMBED_FACTOR * max_nodes
+EDGE_FACTOR = 4  # edges embedded at most: EDGE_FACTOR * nodes embedded
+INITIAL_EDGE_FACTOR = 6  # edges drawn at first at most: INITIAL_EDGE_FACTOR * max_nodes
+LIST_ATTRS = ("aliases", "authors")
+
+
+# ---- loading ------------------------------------------------------------------------
+
+def load_graphml(path: str | Path) -> nx.MultiDiGraph:
+    """Read the build's ``graph.graphml`` (a file, or a directory holding it) back into the
+    ``kg.graph`` schema: '|'-joined list attributes (aliases, authors) become lists again."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "graph.graphml"
+    if not p.is_file():
+        raise FileNotFoundError(f"no graph file at {p}")
+    g = nx.read_graphml(p, force_multigraph=True)
+    if not g.is_directed():
+        g = nx.MultiDiGraph(g)
+    for _, d in g.nodes(data=True):
+        for k in LIST_ATTRS:
+            v = d.get(k)
+            if isinstance(v, str):
+                d[k] = [x for x in v.split("|") if x] if v else []
+            elif v is None and d.get("kind") == ENTITY and k == "aliases":
+                d[k] = []
+        for k in ("papers", "proposed_by"):
+            if k in d:
+                try:
+                    d[k] = int(d[k])
+                except (TypeError, ValueError):
+                    d[k] = 0
+    for _, _, d in g.edges(data=True):
+        d.pop("id", None)
+    return g
+
+
+# ---- views -----------------------------------------------------------------------------
+
+def entity_graph(g: nx.MultiDiGraph, min_papers: int = 1) -> nx.MultiDiGraph:
+    """Entities only: the typed relation edges of ``g`` plus one ``co_occurs`` edge per
+    pair of entities mentioned by a common paper (``weight`` = number of such papers)."""
+    h = nx.MultiDiGraph()
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == ENTITY:
+            h.add_node(n, **d)
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if u in h and v in h:
+            h.add_edge(u, v, key=k, **d)
+    co = cooccurrence(g, min_papers=min_papers)
+    for a, b, w in co.edges(data="weight"):
+        a, b = sorted((a, b))
+        h.add_edge(a, b, key=CO_OCCURS, rel=CO_OCCURS, weight=int(w))
+    return h
+
+
+def select_view(g: nx.MultiDiGraph, view: str = "full", entity: str | None = None,
+                hops: int = 2, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The subgraph a page shows.  See the module docstring for the views."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: expected one of {', '.join(VIEWS)}")
+    h = entity_graph(g) if view == "entities" else g
+    centre = None
+    if entity:
+        centre = resolve_entity(g, entity)
+        if centre not in h:
+            raise ValueError(f"entity {entity!r} is not in the {view} view")
+        h = neighbourhood(h, centre, hops=max(0, int(hops)))
+    if types:
+        keep_types = {t.strip() for t in types if t and t.strip()}
+        keep_types_cf = {t.casefold() for t in keep_types}
+        known = {d.get("type") for _, d in g.nodes(data=True) if d.get("kind") == ENTITY}
+        known_cf = {str(t).casefold() for t in known} | {PAPER_TYPE.casefold()}
+        unknown = sorted(t for t in keep_types if t.casefold() not in known_cf)
+        if unknown and not (keep_types_cf & known_cf):
+            raise ValueError(f"no entity has type {', '.join(unknown)}; types in the graph: "
+                             f"{', '.join(sorted(str(t) for t in known)) or 'none'}")
+        ents = {n for n, d in h.nodes(data=True)
+                if d.get("kind") == ENTITY and (str(d.get("type", "")).casefold() in keep_types_cf
+                                                or n == centre)}
+        if PAPER_TYPE.casefold() in keep_types_cf:
+            pap = {n for n, d in h.nodes(data=True) if d.get("kind") == PAPER}
+        else:
+            pap = {n for n, d in h.nodes(data=True)
+                   if d.get("kind") == PAPER and any(v in ents for v in h.successors(n))}
+        h = h.subgraph(ents | pap).copy()
+    return h
+
+
+def resolve_entity(g: nx.MultiDiGraph, name: str) -> str:
+    """The entity node for ``name`` (label, alias or id), or a ValueError naming close matches."""
+    node = find_entity(g, name)
+    if node is not None:
+        return node
+    labels = sorted({form for _, d in g.nodes(data=True) if d.get("kind") == ENTITY
+                     for form in [d["label"], *(d.get("aliases") or [])]})
+    close = difflib.get_close_matches(name, labels, n=5, cutoff=0.6)
+    if not close:
+        key = name.casefold()
+        close = [lab for lab in labels if key in lab.casefold()][:5]
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    raise ValueError(f"no entity named {name!r} in the graph{hint}")
+
+
+# ---- page data ---------------------------------------------------------------------------
+
+def type_style(type_: str, all_types: Sequence[str] = ()) -> dict[str, str]:
+    if type_ in NODE_STYLES:
+        return NODE_STYLES[type_]
+    others = sorted(t for t in set(all_types) | {type_} if t not in NODE_STYLES)
+    return {"shape": "dot", "color": FALLBACK_COLORS[others.index(type_) % len(FALLBACK_COLORS)]}
+
+
+def rel_style(rel: str) -> dict[str, Any]:
+    return EDGE_STYLES.get(rel, FALLBACK_EDGE)
+
+
+def _lighten(hex_color: str, amount: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g_, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    mix = lambda c: round(c + (255 - c) * amount)  # noqa: E731
+    return "#{:02x}{:02x}{:02x}".format(mix(r), mix(g_), mix(b))
+
+
+def _darken(hex_color: str, amount: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g_, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * (1 - amount)) for c in (r, g_, b)))
+
+
+def _safe_url(url: Any) -> str:
+    u = str(url or "").strip()
+    return u if re.match(r"^https?://[^\s]+$", u, re.I) else ""
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
+
+
+def _parse_spans(value: Any) -> list[tuple[str, int, int]]:
+    """Mention spans stored on a paper->entity edge: a list of (field, start, end) or of
+    {"field","start","end"} dicts, or a GraphML string "field:start:end|field:start:end"."""
+    out: list[tuple[str, int, int]] = []
+    if value is None or value == "":
+        return out
+    if isinstance(value, str):
+        items: list[Any] = [s.split(":") for s in value.split("|") if s]
+    else:
+        items = list(value)
+    for it in items:
+        try:
+            if isinstance(it, dict):
+                f, s, e = it["field"], it["start"], it["end"]
+            else:
+                f, s, e = it[0], it[1], it[2]
+            out.append((str(f), int(s), int(e)))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _paper_spans(g: nx.MultiDiGraph, pn: str, texts: dict[str, str],
+                 ex_spans: dict[str, list[tuple[str, int, int, str]]] | None) -> list[list[Any]]:
+    """Non-overlapping highlight spans [field, start, end, entity node, type] of one paper."""
+    raw: list[tuple[str, int, int, str]] = []
+    if ex_spans is not None and pn in ex_spans:
+        raw = list(ex_spans[pn])
+    else:
+        for _, en, d in g.out_edges(pn, data=True):
+            if d.get("rel") not in PAPER_RELS or en not in g:
+                continue
+            spans = _parse_spans(d.get("spans"))
+            if not spans and d.get("field") in texts:
+                spans = _parse_spans([(d.get("field"), d.get("start", -1), d.get("end", -1))])
+            raw.extend((f, s, e, en) for f, s, e in spans)
+    good = []
+    for f, s, e, en in raw:
+        text = texts.get(f)
+        if text is None or not (0 <= s < e <= len(text)):
+            continue
+        good.append((f, s, e, en))
+    # longest first wins where spans overlap; then keep document order
+    good.sort(key=lambda t: (t[0], -(t[2] - t[1]), t[1], t[3]))
+    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    kept = []
+    for f, s, e, en in good:
+        if any(s < e2 and s2 < e for s2, e2 in taken[f]):
+            continue
+        taken[f].append((s, e))
+        kept.append((f, s, e, en))
+    kept.sort(key=lambda t: (t[0] != "title", t[1]))
+    return [[f, s, e, en, str(g.nodes[en].get("type", "")) if en in g else ""]
+            for f, s, e, en in kept]
+
+
+def _extraction_spans(extractions: Iterable[Any]) -> dict[str, list[tuple[str, int, int, str]]]:
+    out: dict[str, list[tuple[str, int, int, str]]] = {}
+    for ex in extractions:
+        spans = []
+        for e in ex.entities:
+            for m in e.mentions:
+                spans.append((m.field, int(m.start), int(m.end), entity_node(e.id)))
+        out[paper_node(ex.paper.id)] = spans
+    return out
+
+
+def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str = "full",
+              entity: str | None = None, hops: int = 2, types: Iterable[str] | None = None,
+              max_nodes: int = DEFAULT_MAX_NODES, max_embedded: int | None = None,
+              extractions: Iterable[Any] | None = None) -> dict[str, Any]:
+    """Everything the page script needs, as one JSON-ready dict.
+
+    ``nodes``/``edges`` are compact records (id, from/to, kind, type, rel, label, counts,
+    evidence; ``i`` = drawn at first); the page script turns them into vis-network items
+    styled from ``styles``.  ``papers`` maps paper nodes to title/date/url/abstract and
+    highlight spans; ``members`` maps entities to the papers that mention/propose them.
+    """
+    max_nodes = max(1, int(max_nodes))
+    max_embedded = max(max_nodes, int(max_embedded if max_embedded else max_nodes * EMBED_FACTOR))
+    types = list(types) if types else []
+    h = select_view(g, view=view, entity=entity, hops=hops, types=types)
+    centre = resolve_entity(g, entity) if entity else None
+
+    # rank: most connected first (distinct neighbours, then papers), ids break ties
+    degree = {n: len(set(h.successors(n)).union(h.predecessors(n))) for n in h}
+
+    def rank(n: str) -> tuple:
+        d = h.nodes[n]
+        return (n != centre, -degree[n], -int(d.get("papers", 0) or 0), d.get("kind") != ENTITY, n)
+
+    order = sorted(h.nodes, key=rank)
+    embedded = order[:max_embedded]
+    initial = set(order[:max_nodes])
+    emb_set = set(embedded)
+    all_types = sorted({str(d.get("type", "")) for _, d in g.nodes(data=True)
+                        if d.get("kind") == ENTITY})
+
+    # -- edges: one per (from, to, relation), the statements behind it aggregated on it
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for u, v, d in h.edges(data=True):
+        if u not in emb_set or v not in emb_set:
+            continue
+        rel = str(d.get("rel", ""))
+        key = (u, v, rel)
+        grp = groups.get(key)
+        if grp is None:
+            grp = groups[key] = {"n": 0, "weight": 0, "ev": []}
+        grp["n"] += 1
+        grp["weight"] += int(d.get("weight", 1) or 1)
+        if rel not in PAPER_RELS and rel != CO_OCCURS and len(grp["ev"]) < MAX_EVIDENCE_PER_EDGE:
+            paper = str(d.get("paper", "") or "")
+            conf = d.get("confidence", "")
+            grp["ev"].append({
+                "paper": paper_node(paper) if paper else "",
+                "sentence": str(d.get("sentence", "") or ""),
+                "rule": str(d.get("rule", "") or ""),
+                "confidence": round(float(conf), 3) if isinstance(conf, (int, float)) else None,
+            })
+
+    def edge_rank(k: tuple[str, str, str]) -> tuple:
+        # typed relations and proposals before the (many) mentions and co-occurrences
+        return (k[2] in (CO_OCCURS, "mentions"), -groups[k]["weight"], k)
+
+    keys = list(groups)
+    max_edges = max(EDGE_FACTOR * max_embedded, 1000)
+    if len(keys) > max_edges:
+        keep = set(sorted(keys, key=edge_rank)[:max_edges])
+        keys = [k for k in keys if k in keep]
+    initial_keys = [k for k in keys if k[0] in initial and k[1] in initial]
+    max_initial_edges = max(INITIAL_EDGE_FACTOR * max_nodes, 500)
+    if len(initial_keys) > max_initial_edges:
+        initial_keys = sorted(initial_keys, key=edge_rank)[:max_initial_edges]
+    initial_edge_set = set(initial_keys)
+
+    pair_count: dict[frozenset, int] = defaultdict(int)
+    edges_out = []
+    for i, key in enumerate(keys):
+        u, v, rel = key
+        grp = groups[key]
+        e: dict[str, Any] = {"id": f"e{i}", "from": u, "to": v, "rel": rel,
+                             "i": 1 if key in initial_edge_set else 0}
+        if rel == CO_OCCURS:
+            e["weight"] = grp["weight"]
+        elif rel not in PAPER_RELS:
+            e["n"] = grp["n"]
+            e["ev"] = grp["ev"]
+        pair = frozenset((u, v))
+        if pair_count[pair]:  # parallel edges between one pair: curve them apart
+            e["curve"] = round(0.2 * pair_count[pair], 2)
+        pair_count[pair] += 1
+        edges_out.append(e)
+
+    # -- memberships: entity -> papers that mention/propose it (from the whole graph)
+    members: dict[str, list[list[str]]] = {}
+    paper_ids: list[str] = [n for n in embedded if h.nodes[n].get("kind") == PAPER]
+    seen_papers = set(paper_ids)
+    for n in embedded:
+        if h.nodes[n].get("kind") != ENTITY or n not in g:
+            continue
+        rows: dict[str, str] = {}
+        for pn, _, d in g.in_edges(n, data=True):
+            rel = d.get("rel")
+            if rel in PAPER_RELS and g.nodes[pn].get("kind") == PAPER and rows.get(pn) != "proposes":
+                rows[pn] = rel
+        ordered = sorted(rows.items())
+        ordered.sort(key=lambda r: str(g.nodes[r[0]].get("date", "") or ""), reverse=True)
+        ordered.sort(key=lambda r: r[1] != "proposes")
+        ordered = ordered[:MAX_PAPERS_PER_ENTITY]
+        members[n] = [[pn, rel] for pn, rel in ordered]
+        for pn, _ in ordered:
+            if pn not in seen_papers:
+                seen_papers.add(pn)
+                paper_ids.append(pn)
+
+    ex_spans = _extraction_spans(extractions) if extractions is not None else None
+    papers_out: dict[str, dict[str, Any]] = {}
+    for i, pn in enumerate(paper_ids):
+        src = g if pn in g else h
+        d = src.nodes[pn]
+        rec: dict[str, Any] = {"title": str(d.get("title", "") or d.get("label", "")),
+                               "date": str(d.get("date", "") or ""),
+                               "url": _safe_url(d.get("url"))}
+        authors = d.get("authors") or []
+        if isinstance(authors, str):
+            authors = [a for a in authors.split("|") if a]
+        if authors:
+            rec["authors"] = [str(a) for a in authors]
+        if i < max_embedded:  # abstracts (the bulk of the page) for the first ones only
+            rec["abstract"] = str(d.get("abstract", "") or "")
+            texts = {"title": rec["title"], "abstract": rec["abstract"]}
+            rec["spans"] = _paper_spans(src, pn, texts, ex_spans)
+        papers_out[pn] = rec
+
+    # -- nodes
+    nodes_out = []
+    for n in embedded:
+        d = h.nodes[n]
+        if d.get("kind") == PAPER:
+            node = {"id": n, "kind": PAPER, "type": PAPER_TYPE,
+                    "label": _short(str(d.get("title", "") or d.get("label", n)), 32),
+                    "k": sum(1 for _ in h.successors(n))}
+        else:
+            label = str(d.get("label", n))
+            node = {"id": n, "kind": ENTITY, "type": str(d.get("type", "") or ""),
+                    "label": _short(label, 40), "name": label,
+                    "aliases": [str(a) for a in (d.get("aliases") or [])],
+                    "papers": int(d.get("papers", 0) or 0),
+                    "proposed_by": int(d.get("proposed_by", 0) or 0)}
+        node["i"] = 1 if n in initial else 0
+        nodes_out.append(node)
+
+    type_counts = Counter(nd["type"] for nd in nodes_out)
+    rel_counts = Counter(e["rel"] for e in edges_out)
+    present_types = sorted(type_counts, key=lambda t: (
+        t == PAPER_TYPE, TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER), t))
+    present_rels = sorted(rel_counts, key=lambda r: (
+        REL_ORDER.index(r) if r in REL_ORDER else len(REL_ORDER), r))
+    n_total_edges = len({(u, v, d.get("rel")) for u, v, d in h.edges(data=True)})
+    n_shown = len(initial)
+    meta = {
+        "title": title, "view": view,
+        "entity": h.nodes[centre].get("label", centre) if centre else None,
+        "centre": centre, "hops": hops if centre else None, "types": types,
+        "nodes_total": h.number_of_nodes(), "edges_total": n_total_edges,
+        "papers_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == PAPER),
+        "entities_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == ENTITY),
+        "nodes_embedded": len(nodes_out), "edges_embedded": len(edges_out),
+        "nodes_initial": n_shown, "edges_initial": len(initial_keys),
+        "capped": len(nodes_out) < h.number_of_nodes() or len(edges_out) < n_total_edges,
+        "partial": n_shown < h.number_of_nodes(),
+        "max_nodes": max_nodes, "max_embedded": max_embedded,
+        "stabilization_iterations": _stabilization_iterations(n_shown),
+    }
+    styles = {"types": {}, "rels": {}, "type_order": present_types, "rel_order": present_rels}
+    for t in present_types:
+        st = type_style(t, all_types)
+        styles["types"][t] = {"shape": st["shape"], "color": st["color"],
+                              "border": _darken(st["color"], 0.3),
+                              "light": _lighten(st["color"], 0.3), "count": type_counts[t]}
+    for r in present_rels:
+        st = rel_style(r)
+        styles["rels"][r] = {"color": st["color"], "dark": _darken(st["color"], 0.25),
+                             "dashes": st["dashes"], "arrows": bool(st["arrows"]),
+                             "width": st["width"], "count": rel_counts[r]}
+    return {"meta": meta, "styles": styles, "nodes": nodes_out, "edges": edges_out,
+            "papers": papers_out, "members": members}
+
+
+def _stabilization_iterations(n: int) -> int:
+    if n <= 150:
+        return 400
+    if n <= 600:
+        return 250
+    if n <= 2000:
+        return 150
+    return 80
+
+
+# ---- rendering --------------------------------------------------------------------------
+
+def json_for_script(data: Any) -> str:
+    """JSON that is safe inside a <script> element: no '<', '>', '&', U+2028 or U+2029."""
+    s = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _inline_script(js: str) -> str:
+    # '</script' or '<!--' inside inlined code would end or confuse the element
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I).replace("<!--", "<\\!--")
+
+
+@lru_cache(maxsize=1)
+def vis_assets() -> tuple[str, str]:
+    """(vis-network JS, the CSS rules it needs) from the copy inside the pyvis package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyvis")  # located, not imported: pyvis imports IPython
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("vis-network is taken from the pyvis package: pip install pyvis")
+    lib = Path(list(spec.submodule_search_locations)[0]) / "templates" / "lib"
+    dirs = sorted((p for p in lib.glob("vis-*") if (p / "vis-network.min.js").is_file()),
+                  key=lambda p: tuple(int(x) for x in re.findall(r"\d+", p.name)))
+    if not dirs:
+        raise FileNotFoundError(f"vis-network not found under {lib}: is pyvis installed?")
+    d = dirs[-1]
+    js = (d / "vis-network.min.js").read_text(encoding="utf-8")
+    css_all = (d / "vis-network.css").read_text(encoding="utf-8") if (d / "vis-network.css").is_file() else ""
+    rules = [f"{sel}{{{body}}}" for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css_all)
+             if "vis-tooltip" in sel and "url(" not in body]
+    return js, "\n".join(rules)
+
+
+def _swatch_svg(shape: str, color: str) -> str:
+    border = _darken(color, 0.3)
+    c, s = 9, 7
+    if shape == "dot":
+        body = f'<circle cx="{c}" cy="{c}" r="{s}"/>'
+    elif shape == "square":
+        body = f'<rect x="{c - 6}" y="{c - 6}" width="12" height="12"/>'
+    elif shape == "diamond":
+        body = f'<polygon points="{c},{c - s - 1} {c + s + 1},{c} {c},{c + s + 1} {c - s - 1},{c}"/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{c},{c - s} {c + s},{c + s - 1} {c - s},{c + s - 1}"/>'
+    elif shape == "triangleDown":
+        body = f'<polygon points="{c - s},{c - s + 1} {c + s},{c - s + 1} {c},{c + s}"/>'
+    elif shape == "star":
+        body = ('<polygon points="9,1 11.2,6.4 17,6.8 12.5,10.5 14,16.2 9,13 4,16.2 5.5,10.5 '
+                '1,6.8 6.8,6.4"/>')
+    elif shape == "hexagon":
+        body = '<polygon points="5,2 13,2 17,9 13,16 5,16 1,9"/>'
+    else:
+        body = f'<circle cx="{c}" cy="{c}" r="{s}"/>'
+    return (f'<svg class="sw" width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">'
+            f'<g fill="{color}" stroke="{border}" stroke-width="1.2">{body}</g></svg>')
+
+
+def _line_svg(color: str, dashes: Any, arrows: bool) -> str:
+    dash = f' stroke-dasharray="{",".join(str(x) for x in dashes)}"' if dashes else ""
+    head = (f'<polygon points="24,5 31,9 24,13" fill="{color}"/>' if arrows else "")
+    end = 24 if arrows else 31
+    return (f'<svg class="sw line" width="32" height="18" viewBox="0 0 32 18" aria-hidden="true">'
+            f'<line x1="1" y1="9" x2="{end}" y2="9" stroke="{color}" stroke-width="2.5"{dash}/>'
+            f'{head}</svg>')
+
+
+def _legend_html(data: dict[str, Any]) -> str:
+    esc = html.escape
+    st = data["styles"]
+    rows = ['<fieldset class="legend-group" id="kg-legend-types"><legend>Node types</legend>']
+    for t in st["type_order"]:
+        s = st["types"][t]
+        rows.append(
+            f'<label class="legend-row"><input type="checkbox" class="kg-type-filter" '
+            f'data-type="{esc(t)}" checked>{_swatch_svg(s["shape"], s["color"])}'
+            f'<span class="legend-name">{esc(t)}</span><span class="legend-count">{s["count"]}</span></label>')
+    rows.append("</fieldset>")
+    rows.append('<fieldset class="legend-group" id="kg-legend-rels"><legend>Relations</legend>')
+    for r in st["rel_order"]:
+        s = st["rels"][r]
+        rows.append(
+            f'<label class="legend-row"><input type="checkbox" class="kg-rel-filter" '
+            f'data-rel="{esc(r)}" checked>{_line_svg(s["color"], s["dashes"], s["arrows"])}'
+            f'<span class="legend-name">{esc(r.replace("_", " "))}</span>'
+            f'<span class="legend-count">{s["count"]}</span></label>')
+    rows.append("</fieldset>")
+    if any(nd["kind"] == ENTITY for nd in data["nodes"]):
+        rows.append('<p class="legend-note">Node size: number of papers that mention the entity.')
+        if "co_occurs" in st["rels"]:
+            rows.append(" Co-occurrence width: papers in common.")
+        rows.append("</p>")
+    return "\n".join(rows)
+
+
+def _summary_text(data: dict[str, Any]) -> str:
+    m = data["meta"]
+    parts = []
+    if m["view"] == "entities":
+        parts.append(f"{m['entities_total']:,} entities (co-occurrence view)")
+    else:
+        parts.append(f"{m['papers_total']:,} papers \u00b7 {m['entities_total']:,} entities")
+    parts.append(f"{m['edges_total']:,} links")
+    if m["entity"]:
+        parts.append(f"neighbourhood of {m['entity']} ({m['hops']} hop{'s' if m['hops'] != 1 else ''})")
+    if m["types"]:
+        parts.append("types: " + ", ".join(m["types"]))
+    return " \u00b7 ".join(parts)
+
+
+def _notice_text(data: dict[str, Any]) -> str:
+    m = data["meta"]
+    if not m["partial"] and not m["capped"]:
+        return ""
+    txt = (f"Showing the {m['nodes_initial']:,} best-connected of {m['nodes_total']:,} nodes. "
+           "Double-click a node (or use \u201cShow hidden neighbours\u201d in its panel) to add its "
+           "neighbours; search finds every embedded entity.")
+    if m["capped"]:
+        txt += (f" This page embeds {m['nodes_embedded']:,} nodes and {m['edges_embedded']:,} links "
+                f"of {m['nodes_total']:,} and {m['edges_total']:,}: the rest is left out to keep "
+                "the page fast; use kg view --entity NAME for a neighbourhood page.")
+    return txt
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The page as one string: template + inlined vis-network + CSS + page script + data."""
+    js, vis_css = vis_assets()
+    template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
+    parts = {
+        "TITLE": html.escape(str(data["meta"]["title"])),
+        "SUMMARY": html.escape(_summary_text(data)),
+        "NOTICE": html.escape(_notice_text(data)),
+        "NOTICE_HIDDEN": "" if _notice_text(data) else " hidden",
+        "LEGEND": _legend_html(data),
+        "VIS_CSS": vis_css.replace("</", "<\\/"),
+        "PAGE_CSS": (TEMPLATES / "page.css").read_text(encoding="utf-8").replace("</", "<\\/"),
+        "VIS_JS": _inline_script(js),
+        "PAGE_JS": _inline_script((TEMPLATES / "page.js").read_text(encoding="utf-8")),
+        "DATA": json_for_script(data),
+    }
+    return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: parts[m.group(1)], template)
+
+
+def write_page(g: nx.MultiDiGraph, path: str | Path, title: str = "Knowledge graph of ML papers",
+               max_nodes: int = DEFAULT_MAX_NODES, view: str = "full", *,
+               entity: str | None = None, hops: int = 2, types: Iterable[str] | None = None,
+               max_embedded: int | None = None, extractions: Iterable[Any] | None = None) -> Path:
+    """Write the interactive page for ``g`` to ``path`` (atomically) and return the path."""
+    data = page_data(g, title=title, view=view, entity=entity, hops=hops, types=types,
+                     max_nodes=max_nodes, max_embedded=max_embedded, extractions=extractions)
+    page = render_html(data)
+    path = Path(path)
+    with atomic_write(path) as fh:
+        fh.write(page)
+    return path
