@@ -5,6 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+
+# mkstemp creates files readable by their owner only; outputs get the permissions an
+# ordinary open() would give them (0666 less the umask).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_MODE = 0o666 & ~_UMASK
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -24,6 +30,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _MODE)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -42,6 +49,7 @@ def atomic_path(path: str | os.PathLike) -> contextlib.AbstractContextManager[Pa
         os.close(fd)
         try:
             yield Path(tmp)
+            os.chmod(tmp, _MODE)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
