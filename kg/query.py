@@ -2,9 +2,9 @@
 
 * :func:`list_queries` / :func:`load_query`: the competency questions in ``kg/queries/*.rq``.
   Each file starts with ``# title:``, ``# description:`` and ``# param: name = default``
-  comment lines; a parameter appears in the query as ``$name`` (a SPARQL variable, so the raw
-  file is still valid SPARQL) and is substituted as an escaped literal, never by pasting raw
-  text.
+  comment lines; a parameter appears in the query as ``$name`` and is substituted as an
+  escaped literal, never by pasting raw text (``LCASE($name)`` becomes the lower-cased
+  literal: entities are matched case-insensitively through their ``kgv:nameKey``).
 * :func:`run_query`: runs a query on a graph file (``.ttl``, ``.nt``, ``.jsonld``, or an export
   directory) with **pyoxigraph** (default, fast) or **rdflib** (reference), and returns a
   :class:`QueryResult` (columns and rows of :class:`Term`, a boolean, or triples).  With a
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape, quoteattr as _xml_quoteattr
 
-from .rdf import PREFIXES, XSD
+from .rdf import PREFIXES, XSD, name_key
 
 QUERIES_DIR = Path(__file__).with_name("queries")
 ENGINES = ("oxigraph", "rdflib")
@@ -142,6 +142,7 @@ _TOKENS = re.compile(
       | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                    |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
       | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<lcase>(?i:\bLCASE)\s*\(\s*\$(?P<lname>[A-Za-z_][A-Za-z0-9_]*)\s*\))
       | (?P<param>\$(?P<pname>[A-Za-z_][A-Za-z0-9_]*))""",
     re.VERBOSE | re.DOTALL)
 
@@ -159,7 +160,10 @@ def substitute(text: str, params: dict[str, Any], declared: dict[str, str],
     """Replace each ``$name`` of a declared parameter by its value as a safe literal.
 
     A parameter whose default is an integer takes integers only (rendered bare, for
-    ``LIMIT $limit``); any other is rendered as an escaped string literal.
+    ``LIMIT $limit``); any other is rendered as an escaped string literal.  ``LCASE($name)``
+    is folded into the lower-cased literal (what SPARQL would compute), so that it can stand
+    where only a constant may, e.g. ``?e kgv:nameKey LCASE($entity)``: a constant in a triple
+    pattern is an index lookup for both engines, where a FILTER over every label is a scan.
     """
     unknown = sorted(set(params) - set(declared))
     if unknown:
@@ -167,6 +171,7 @@ def substitute(text: str, params: dict[str, Any], declared: dict[str, str],
         raise QueryError(f"unknown parameter(s) {', '.join(unknown)} for {what}; it takes: {takes}",
                          kind="param")
     values: dict[str, str] = {}
+    lowered: dict[str, str] = {}
     for name, default in declared.items():
         value = params.get(name, default)
         if re.fullmatch(r"-?\d+", default or ""):
@@ -175,8 +180,13 @@ def substitute(text: str, params: dict[str, Any], declared: dict[str, str],
             values[name] = str(int(value))
         else:
             values[name] = sparql_literal(value)
+            lowered[name] = sparql_literal(name_key(str(value)))
 
     def repl(m: re.Match) -> str:
+        if m.group("lcase") and m.group("lname") in lowered:
+            return lowered[m.group("lname")]
+        if m.group("lcase") and m.group("lname") in values:
+            return f"LCASE({values[m.group('lname')]})"
         if m.group("param") and m.group("pname") in values:
             return values[m.group("pname")]
         return m.group(0)

@@ -7,8 +7,9 @@ Mapping (see ``docs/vocabulary.md`` and ``kg/ontology.ttl``):
   ``schema:url``;
 * an entity node ``entity:<id>`` becomes ``<https://w3id.org/kg-ml/id/entity/<id>>``, typed
   ``kgv:Entity`` and exactly one of ``kgv:Method|Model|Dataset|Benchmark``, with
-  ``skos:prefLabel`` (and ``rdfs:label``), ``skos:altLabel`` per alias, ``kgv:mentionCount``
-  and ``kgv:proposalCount``;
+  ``skos:prefLabel`` (and ``rdfs:label``), ``skos:altLabel`` per alias, ``kgv:nameKey`` (each
+  name lower-cased, for indexed case-insensitive lookup), ``kgv:mentionCount`` and
+  ``kgv:proposalCount``;
 * every edge becomes a plain triple (``paper kgv:mentions entity``, ``paper kgv:proposes
   entity`` -- plus the entailed ``kgv:mentions`` -- and ``head kgv:basedOn tail`` ...), kept
   so that simple queries stay simple, **and** a ``kgv:Assertion`` node that reifies it with
@@ -159,6 +160,11 @@ def _date_literal(date: str) -> Lit | None:
     return Lit(clean_text(date))  # not a date: kept as text; SHACL reports it
 
 
+def name_key(name: str) -> str:
+    """The lookup key of a name: lower-cased, as SPARQL ``LCASE`` does (``kgv:nameKey``)."""
+    return clean_text(name).lower()
+
+
 def _int(v) -> Lit:
     return Lit(str(int(v)), _XSD_INTEGER)
 
@@ -270,8 +276,11 @@ def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
         yield s, DCTERMS + "identifier", _s(_node_id(en, "entity:"))
         yield s, SKOS + "prefLabel", _s(label)
         yield s, RDFS + "label", _s(label)
-        for alias in sorted(set(d.get("aliases") or ()) - {label}):
+        aliases = sorted(set(d.get("aliases") or ()) - {label})
+        for alias in aliases:
             yield s, SKOS + "altLabel", _s(alias)
+        for key in sorted({name_key(x) for x in (label, *aliases)}):
+            yield s, KGV + "nameKey", _s(key)
         yield s, KGV + "mentionCount", _int(d.get("papers", 0) or 0)
         yield s, KGV + "proposalCount", _int(d.get("proposed_by", 0) or 0)
         out = [e for e in edges(en) if e[2]["rel"] not in ("mentions", "proposes")]
@@ -370,6 +379,7 @@ _JSONLD_TERMS: dict[str, tuple[str, str | None]] = {
     "prefLabel": (SKOS + "prefLabel", None),
     "altLabel": (SKOS + "altLabel", None),
     "label": (RDFS + "label", None),
+    "nameKey": (KGV + "nameKey", None),
     "mentionCount": (KGV + "mentionCount", _XSD_INTEGER),
     "proposalCount": (KGV + "proposalCount", _XSD_INTEGER),
     "mentions": (KGV + "mentions", "@id"),
