@@ -226,7 +226,7 @@ def expected(name: str, g, params: dict) -> tuple[list[tuple], bool]:
         for e in (n for n, d in g.nodes(data=True) if d.get("kind") == "entity" and d["type"] == want):
             papers = nd[e]["papers"]  # kgv:mentionCount
             if name == "top-benchmarks":
-                evals = len({d["paper"] for _, _, d in g.in_edges(e, data=True) if d["rel"] == "evaluated_on"})
+                evals = len({u for u, _, d in g.in_edges(e, data=True) if d["rel"] == "evaluated_on"})
                 rows.append((_iri(e), lab(e), papers, evals))
             else:
                 rows.append((_iri(e), lab(e), papers))
