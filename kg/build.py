@@ -100,19 +100,28 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
         os.unlink(tmp)
 
 
+def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue, workers,
+                       summary: BuildSummary) -> Iterator[PaperExtraction]:
+    """Read, extract and resolve; write each paper's line to ``out_path`` (atomically) and
+    pass it on; count what was read, skipped and found into ``summary``."""
+    report = ReadReport()
+    extractor = Extractor(extra_lexicons=lexicons)
+    papers = iter_papers(inputs, fmt, report, on_issue)
+    with atomic_write(out_path) as fh:
+        for ex in extract_resolved(papers, extractor, progress, workers=workers):
+            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+            _count(summary, ex)
+            yield ex
+    _finish(summary, report)
+    summary.files.append(Path(out_path))
+
+
 def extract_to_file(inputs, out_path, fmt=None, lexicons=(), progress=False,
                     on_issue=None, workers: int = 1) -> BuildSummary:
     """``kg extract``: one JSON line per paper, entities with canonical ids."""
     summary = BuildSummary()
-    report = ReadReport()
-    extractor = Extractor(extra_lexicons=lexicons)
-    with atomic_write(out_path) as fh:
-        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress,
-                                   workers=workers):
-            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
-            _count(summary, ex)
-    _finish(summary, report)
-    summary.files.append(Path(out_path))
+    for _ in _write_extractions(Path(out_path), inputs, fmt, lexicons, progress, on_issue, workers, summary):
+        pass
     return summary
 
 
@@ -125,18 +134,8 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
-    report = ReadReport()
-    extractor = Extractor(extra_lexicons=lexicons)
-    g = nx.MultiDiGraph()
-    mentions_path = out / "mentions.jsonl"
-    with atomic_write(mentions_path) as fh:
-        for ex in extract_resolved(iter_papers(inputs, fmt, report, on_issue), extractor, progress,
-                                   workers=workers):
-            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
-            kgraph.add_extraction(g, ex)
-            _count(summary, ex)
-    _finish(summary, report)
-    summary.files.append(mentions_path)
+    g = kgraph.build_graph(_write_extractions(out / "mentions.jsonl", inputs, fmt, lexicons, progress,
+                                              on_issue, workers, summary))
     summary.files += write_exports(g, out, rdf_formats=rdf_formats, html=html)
     return g, summary
 

@@ -38,19 +38,30 @@ def _input_errors():
     return (InputError, LexiconError, FileNotFoundError, IsADirectoryError, PermissionError)
 
 
+def input_options(fn):
+    """The options of every command that reads and extracts papers."""
+    for option in reversed([
+        click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
+                     help="Input format (default: by extension)."),
+        click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra lexicon file (JSON lines); may be repeated."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar (default: when on a terminal)."),
+        click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+                     help="Processes for extraction."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", default="exports", show_default=True,
               type=click.Path(file_okay=False), help="Directory for the graph and its exports.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format (default: by extension).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon file (JSON lines); may be repeated.")
+@input_options
 @click.option("--no-html", is_flag=True, help="Skip the interactive page.")
 @click.option("--rdf", default="ttl,nt,jsonld", show_default=True,
               help="RDF serialisations to write (comma-separated; empty for none).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
-@click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes for extraction.")
 def build(inputs, out_dir, fmt, lexicons, no_html, rdf, progress, workers):
     """Build the knowledge graph from INPUTS (default: the bundled sample corpus)."""
     from .build import build as run_build
@@ -73,12 +84,7 @@ def build(inputs, out_dir, fmt, lexicons, no_html, rdf, progress, workers):
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_path", default="mentions.jsonl", show_default=True,
               type=click.Path(dir_okay=False), help="Output file, one JSON object per paper.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format (default: by extension).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon file (JSON lines); may be repeated.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
-@click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes for extraction.")
+@input_options
 def extract(inputs, out_path, fmt, lexicons, progress, workers):
     """Extract entities and relations only: one JSON line per paper."""
     from .build import extract_to_file
@@ -263,3 +269,7 @@ def serve_cmd(graph, host, port, timeout, max_rows, engine, workers):
         raise click.ClickException(str(exc))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -580,6 +580,16 @@ def _syntax_error(e: Exception, engine: str) -> QueryError:
     return QueryError(f"{text}{found}", "syntax", line, col)
 
 
+def _take(results, limit: int | None, convert) -> tuple[list, bool]:
+    """Up to ``limit`` converted results, and whether more were left."""
+    out = []
+    for item in results:
+        if limit is not None and len(out) >= limit:
+            return out, True
+        out.append(convert(item))
+    return out, False
+
+
 def _ox_term(t) -> Term | None:
     if t is None:
         return None
@@ -631,21 +641,11 @@ def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResul
                 out = QueryResult("ask", boolean=bool(res))
             elif isinstance(res, ox.QuerySolutions):
                 cols = [v.value for v in res.variables]
-                rows, truncated = [], False
-                for sol in res:
-                    if limit is not None and len(rows) >= limit:
-                        truncated = True
-                        break
-                    rows.append(tuple(_ox_term(sol[i]) for i in range(len(cols))))
+                rows, truncated = _take(res, limit, lambda sol: tuple(_ox_term(sol[i]) for i in range(len(cols))))
                 out = QueryResult("select", cols, rows, truncated=truncated)
             else:
-                triples, truncated = [], False
-                for tr in res:
-                    if limit is not None and len(triples) >= limit:
-                        truncated = True
-                        break
-                    triples.append((_ox_term(tr.subject), _ox_term(tr.predicate),
-                                    _ox_term(tr.object)))
+                triples, truncated = _take(res, limit, lambda tr: (
+                    _ox_term(tr.subject), _ox_term(tr.predicate), _ox_term(tr.object)))
                 out = QueryResult("graph", triples=triples, truncated=truncated)
         except QueryError:
             raise
@@ -669,20 +669,10 @@ def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResul
                 out = QueryResult("ask", boolean=bool(res.askAnswer))
             elif res.type == "SELECT":
                 cols = [str(v) for v in res.vars]
-                rows, truncated = [], False
-                for r in res:
-                    if limit is not None and len(rows) >= limit:
-                        truncated = True
-                        break
-                    rows.append(tuple(_rdflib_term(x) for x in r))
+                rows, truncated = _take(res, limit, lambda r: tuple(_rdflib_term(x) for x in r))
                 out = QueryResult("select", cols, rows, truncated=truncated)
             else:
-                triples, truncated = [], False
-                for tr in res:
-                    if limit is not None and len(triples) >= limit:
-                        truncated = True
-                        break
-                    triples.append(tuple(_rdflib_term(x) for x in tr))
+                triples, truncated = _take(res, limit, lambda tr: tuple(_rdflib_term(x) for x in tr))
                 out = QueryResult("graph", triples=triples, truncated=truncated)
         except QueryError:
             raise

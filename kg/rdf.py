@@ -200,6 +200,27 @@ def _span(d: dict) -> tuple[str, int | None, int | None]:
     return (field, start, end) if ok else (field, None, None)
 
 
+def _assertion(a: str, kind: str, subject: str, predicate: str, obj: str, paper: str | None,
+               field: str, start, end, text_property: str, text: str | None, e: dict) -> Iterator[Statement]:
+    """The reified statement and its provenance: paper, span, quoted text, rule, confidence."""
+    yield a, _TYPE, KGV + "Assertion"
+    yield a, _TYPE, KGV + kind
+    yield a, RDF + "subject", subject
+    yield a, RDF + "predicate", predicate
+    yield a, RDF + "object", obj
+    if paper:
+        yield a, PROV + "wasDerivedFrom", paper
+    if field:
+        yield a, KGV + "field", _s(field)
+    if start is not None:
+        yield a, KGV + "start", _int(start)
+        yield a, KGV + "end", _int(end)
+    if text:
+        yield a, KGV + text_property, _s(text)
+    yield a, KGV + "rule", _s(e.get("rule") or "")
+    yield a, KGV + "confidence", _dec(e.get("confidence", 1.0))
+
+
 def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
     """Every statement of the export, in a deterministic order, grouped by subject.
 
@@ -249,21 +270,8 @@ def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
         for v, _, e in out:
             field, start, end = _span(e)
             a = assertion_iri(pid, pn, e["rel"], v, field, start, end)
-            yield a, _TYPE, KGV + "Assertion"
-            yield a, _TYPE, KGV + "MentionAssertion"
-            yield a, RDF + "subject", s
-            yield a, RDF + "predicate", REL_PROPERTY[e["rel"]]
-            yield a, RDF + "object", entity_iris[v]
-            yield a, PROV + "wasDerivedFrom", s
-            if field:
-                yield a, KGV + "field", _s(field)
-            if start is not None:
-                yield a, KGV + "start", _int(start)
-                yield a, KGV + "end", _int(end)
-            if e.get("text"):
-                yield a, KGV + "text", _s(e["text"])
-            yield a, KGV + "rule", _s(e.get("rule") or "")
-            yield a, KGV + "confidence", _dec(e.get("confidence", 1.0))
+            yield from _assertion(a, "MentionAssertion", s, REL_PROPERTY[e["rel"]], entity_iris[v], s,
+                                  field, start, end, "text", e.get("text"), e)
 
     for en in entity_nodes:
         d = nodes[en]
@@ -294,25 +302,12 @@ def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
             pid = str(e.get("paper", ""))
             field, start, end = _span(e)
             a = assertion_iri(pid, en, e["rel"], v, field, start, end)
-            yield a, _TYPE, KGV + "Assertion"
-            yield a, _TYPE, KGV + "RelationAssertion"
-            yield a, RDF + "subject", s
-            yield a, RDF + "predicate", REL_PROPERTY[e["rel"]]
-            yield a, RDF + "object", entity_iris[v]
-            if pid:
-                yield a, PROV + "wasDerivedFrom", paper_iri(pid)
-            if field:
-                yield a, KGV + "field", _s(field)
-            if start is not None:
-                yield a, KGV + "start", _int(start)
-                yield a, KGV + "end", _int(end)
             sentence = e.get("sentence") or ""
             if not sentence and start is not None and field in ("title", "abstract"):
                 sentence = (nodes.get(f"paper:{pid}", {}).get(field) or "")[start:end]
-            if sentence:
-                yield a, KGV + "sentence", _s(sentence)
-            yield a, KGV + "rule", _s(e.get("rule") or "")
-            yield a, KGV + "confidence", _dec(e.get("confidence", 1.0))
+            yield from _assertion(a, "RelationAssertion", s, REL_PROPERTY[e["rel"]], entity_iris[v],
+                                  paper_iri(pid) if pid else None, field, start, end,
+                                  "sentence", sentence, e)
 
 
 # ---- N-Triples ---------------------------------------------------------------------

@@ -33,14 +33,12 @@ class Resolver:
         self.short_to_long: dict[str, Counter] = defaultdict(Counter)  # short key -> long keys
         self.spellings: dict[str, Counter] = defaultdict(Counter)  # long key -> surface names
         self.fixed_ids: dict[str, str] = {}  # key -> lexicon id, for known entities
-        self.types: dict[str, Counter] = defaultdict(Counter)  # long key -> types seen
 
     # ---- pass 1 ----------------------------------------------------------------------
     def observe(self, ex: PaperExtraction) -> None:
         for e in ex.entities:
             long_key = key(e.name)
             self.spellings[long_key][e.name] += 1
-            self.types[long_key][e.type] += 1
             if e.rule.startswith("lexicon") or e.type_rule == "lexicon":
                 for f in (e.name, *e.aliases):
                     self.fixed_ids.setdefault(key(f), e.id)

@@ -142,3 +142,16 @@ def test_parallel_extraction_gives_the_serial_output(tmp_path, shared_dir):
     assert invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", one).exit_code == 0
     assert invoke("extract", shared_dir / "corpus" / "dev-papers.jsonl", "-o", two, "-j", 2).exit_code == 0
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path, shared_dir):
+    """Set and dict orders of strings change between processes; the output must not."""
+    import os
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"m{seed}.jsonl"
+        subprocess.run([sys.executable, "-m", "kg.cli", "extract", str(shared_dir / "corpus" / "dev-papers.jsonl"),
+                        "-o", str(out)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

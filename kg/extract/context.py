@@ -36,10 +36,6 @@ _SUFFIX_TYPES = [
     (re.compile(r"-?\d+(?:\.\d+)?[MK]$"), "Dataset"),  # WebVid-2M, HD-VG-130M, Feint6K
     (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)\b"), "Model"),
 ]
-# Evidence that a name is evaluated on / trained on.
-_EVAL_BEFORE = re.compile(r"\b(?:on|across|using|in)\s*(?:the\s+)?(?:challenging\s+|popular\s+|standard\s+|widely[- ]used\s+)?$", re.I)
-
-
 _SKIP_BEFORE = {"the", "a", "an", "new", "novel", "our", "(", "human", "preference", "large-scale",
                 "evaluation", "test", "public", "popular", "challenging", "standard", "proposed"}
 

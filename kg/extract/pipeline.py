@@ -51,7 +51,6 @@ class Candidate:
     text: str
     rule: str
     entry: LexiconEntry | None = None
-    group: int = -1
     extras: dict = field(default_factory=dict)
 
 
@@ -256,8 +255,6 @@ class Extractor:
                 for c in members:
                     c.entry = None
         rules = {c.rule for c in members}
-        # A shape-only name seen once, that is all capitals and short, in a sentence with no
-        # sign of being an artifact, is as likely a unit or an abbreviation of a common noun.
         forms: list[str] = []
         for c in sorted(members, key=lambda c: c.start):
             if c.text not in forms:
@@ -311,13 +308,12 @@ class Extractor:
                 "proposed:our-contribution", "proposed:we-propose-direct"):
             # a well-known artifact is this paper's own only when the text says so plainly
             proposed_rule = None
-        best_rule = min(rules, key=lambda r: -CONFIDENCE.get(r, 0.5))
+        # ties broken by name: iterating a set of strings differs from process to process
+        best_rule = min(rules, key=lambda r: (-CONFIDENCE.get(r, 0.5), r))
         confidence = max(CONFIDENCE.get(r, 0.5) for r in rules)
         if best_rule == "shape" and len(members) == 1 and not proposed_rule and type_rule == "default":
             confidence = 0.4
         ent_id = entry.id if entry is not None else slug(name)
-        if entry is not None:
-            name = max(forms, key=lambda f: (len(f), -forms.index(f)))
         aliases = [f for f in forms if f != name]
         return Entity(id=ent_id, name=name, type=typ, aliases=aliases, proposed=proposed_rule is not None,
                       mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
@@ -434,7 +430,7 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
             t = doc[end]
             if t.is_title or t.is_upper and len(t) > 1 or ("-" in t.text and t.text[0].isupper()):
                 last_cap = end
-            elif t.lower_ in _CONNECTORS - {"the", "a", "and", "to", "on", "from", "via", "by", "in", "with"} or t.lower_ == "of":
+            elif t.lower_ in {"of", "for"}:  # "Chain of Hindsight", "Learning for X"
                 pass
             else:
                 break

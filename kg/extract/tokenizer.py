@@ -7,8 +7,6 @@ infix rule and instead split off a closed list of hyphenated *modifiers* ("CLIP-
 """
 from __future__ import annotations
 
-import re
-
 import spacy
 from spacy.language import Language
 from spacy.util import compile_infix_regex, compile_suffix_regex
@@ -44,10 +42,3 @@ def make_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     return nlp
 
-
-_SPACE = re.compile(r"\s+")
-
-
-def split_modifier(text: str) -> str:
-    """'CLIP-based' -> 'CLIP' (the name without a trailing hyphenated modifier)."""
-    return re.sub(_MODIFIER_SUFFIX, "", text)
