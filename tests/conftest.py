@@ -6,12 +6,21 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The project's own evaluation data, so that the quality tests run in a fresh clone: the hand-
+# annotated golds (dev: the 84 sample papers; dev-broad: 150 random arXiv cs papers), those
+# papers, and the sample as the daily-papers page users paste in.
+EVAL = Path(__file__).resolve().parent / "data" / "eval"
+SAMPLE = REPO / "kg" / "data" / "sample-papers.jsonl"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    return SHARED
+def eval_dir() -> Path:
+    return EVAL
+
+
+@pytest.fixture(scope="session")
+def sample_papers() -> Path:
+    return SAMPLE
 
 
 @pytest.fixture(scope="session")
