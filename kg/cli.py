@@ -271,5 +271,32 @@ def serve_cmd(graph, host, port, timeout, max_rows, engine, workers):
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}")
 
 
+# ---- eval ----
+@cli.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pred", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (strict and lenient).")
+@click.option("--show-errors", default=0, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="List the first N errors (TYPE, MISS, SPURIOUS, REL-MISS).")
+def eval_cmd(gold, pred, as_json, show_errors):
+    """Score PRED (a `kg extract` output) against GOLD (hand-annotated papers).
+
+    Document-level precision, recall and F1 of entities (untyped and typed), of the
+    proposed flag and of relations, strict and lenient; the definitions are in kg/evaluate.py.
+    """
+    import json
+
+    from .evaluate import GoldError, evaluate, format_report
+
+    try:
+        scores = evaluate(gold, pred)
+    except GoldError as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps({mode: s.to_json() for mode, s in scores.items()}))
+    else:
+        click.echo(format_report(scores, show_errors))
+
+
 if __name__ == "__main__":
     main()
