@@ -14,7 +14,6 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -22,11 +21,13 @@ import networkx as nx
 from tqdm import tqdm
 
 from . import graph as kgraph
+from ._resources import package_file
 from .atomic import atomic_path, atomic_write
 from .extract import Extractor
 from .extract.parallel import pipe_parallel
 from .model import Paper, PaperExtraction
-from .readers import ReadIssue, ReadReport, read_papers
+from .readers import InputError, ReadIssue, ReadReport, check_input, read_papers
+from .readers import check_mapping
 from .resolve import Resolver
 
 SAMPLE_NAME = "sample-papers.jsonl"
@@ -34,7 +35,7 @@ SAMPLE_NAME = "sample-papers.jsonl"
 
 def sample_path() -> Path:
     """The bundled sample corpus: 84 arXiv titles and abstracts (public-domain metadata)."""
-    return Path(str(resources.files("kg") / "data" / SAMPLE_NAME))
+    return package_file("data", SAMPLE_NAME)
 
 
 @dataclass
@@ -65,13 +66,25 @@ class BuildSummary:
         return out
 
 
+def check_inputs(inputs: Sequence[str | Path] | None, fmt: str | None = None,
+                 mapping: dict[str, str] | None = None) -> None:
+    """Raise ``InputError`` now, before any work, for an input that cannot be read (missing,
+    unknown format, an empty directory, standard input given twice) or a bad ``mapping``."""
+    check_mapping(mapping)
+    if sum(str(p) == "-" for p in inputs or ()) > 1:
+        raise InputError("-: standard input can be read only once")
+    for path in inputs or ():
+        check_input(path, fmt)
+
+
 def iter_papers(inputs: Sequence[str | Path] | None, fmt: str | None, report: ReadReport,
-                on_issue: Callable[[ReadIssue], None] | None = None) -> Iterator[Paper]:
+                on_issue: Callable[[ReadIssue], None] | None = None, *,
+                mapping: dict[str, str] | None = None) -> Iterator[Paper]:
     """Papers of every input in turn (the bundled sample when there is none)."""
     paths = list(inputs) if inputs else [sample_path()]
     seen: set[str] = set()
     for path in paths:
-        for p in read_papers(path, format=fmt, report=report, on_issue=on_issue):
+        for p in read_papers(path, format=fmt, report=report, on_issue=on_issue, mapping=mapping):
             if p.id in seen:  # the same paper in two inputs
                 continue
             seen.add(p.id)
@@ -83,7 +96,7 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
                      workers: int = 1) -> Iterator[PaperExtraction]:
     """Extract and resolve a stream of papers in two passes through a temporary file."""
     extractor = extractor or Extractor()
-    resolver = Resolver()
+    resolver = Resolver(lexicon=extractor.lexicon)
     fd, tmp = tempfile.mkstemp(prefix="kg-extract-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -101,12 +114,12 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
 
 
 def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue, workers,
-                       summary: BuildSummary) -> Iterator[PaperExtraction]:
+                       summary: BuildSummary, mapping=None) -> Iterator[PaperExtraction]:
     """Read, extract and resolve; write each paper's line to ``out_path`` (atomically) and
     pass it on; count what was read, skipped and found into ``summary``."""
     report = ReadReport()
     extractor = Extractor(extra_lexicons=lexicons)
-    papers = iter_papers(inputs, fmt, report, on_issue)
+    papers = iter_papers(inputs, fmt, report, on_issue, mapping=mapping)
     with atomic_write(out_path) as fh:
         for ex in extract_resolved(papers, extractor, progress, workers=workers):
             fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
@@ -116,39 +129,84 @@ def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue
     summary.files.append(Path(out_path))
 
 
-def extract_to_file(inputs, out_path, fmt=None, lexicons=(), progress=False,
-                    on_issue=None, workers: int = 1) -> BuildSummary:
+def _inputs(inputs) -> list | None:
+    if isinstance(inputs, (str, Path)):  # one input, not a list of its characters
+        return [inputs]
+    return list(inputs) if inputs else None
+
+
+def extract_to_file(inputs, out_path, *, fmt=None, lexicons=(), progress=False,
+                    on_issue=None, workers: int = 1, mapping: dict[str, str] | None = None) -> BuildSummary:
     """``kg extract``: one JSON line per paper, entities with canonical ids."""
+    inputs = _inputs(inputs)
+    check_inputs(inputs, fmt, mapping)
     summary = BuildSummary()
-    for _ in _write_extractions(Path(out_path), inputs, fmt, lexicons, progress, on_issue, workers, summary):
+    for _ in _write_extractions(Path(out_path), inputs, fmt, lexicons, progress, on_issue, workers,
+                                summary, mapping):
         pass
     return summary
 
 
-def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exports",
+RDF_FORMATS = ("ttl", "nt", "jsonld")
+GRAPH_FORMATS = ("graphml", "gexf")
+
+
+def check_formats(rdf_formats: Sequence[str] = (), graph_formats: Sequence[str] = ()) -> None:
+    """Raise ``ValueError`` for an export format that does not exist (before any work)."""
+    if isinstance(rdf_formats, str) or isinstance(graph_formats, str):
+        raise TypeError("rdf_formats / graph_formats are sequences of names, e.g. ('ttl', 'nt')")
+    bad = [f for f in rdf_formats if f not in RDF_FORMATS]
+    if bad:
+        raise ValueError(f"unknown RDF format(s): {', '.join(bad)}; choose from {', '.join(RDF_FORMATS)}")
+    bad = [f for f in graph_formats if f not in GRAPH_FORMATS]
+    if bad:
+        raise ValueError(f"unknown graph format(s): {', '.join(bad)}; choose from {', '.join(GRAPH_FORMATS)}")
+
+
+def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exports", *,
           fmt: str | None = None, lexicons: Sequence[str | Path] = (), progress: bool = False,
-          rdf_formats: Sequence[str] = ("ttl", "nt", "jsonld"), html: bool = True,
+          rdf_formats: Sequence[str] = RDF_FORMATS, html: bool = True,
           on_issue: Callable[[ReadIssue], None] | None = None,
-          workers: int = 1) -> tuple[nx.MultiDiGraph, BuildSummary]:
-    """``kg build``: the graph and every export written to ``out_dir``."""
+          workers: int = 1, mapping: dict[str, str] | None = None,
+          graph_formats: Sequence[str] = ("graphml",),
+          on_warning: Callable[[str], None] | None = None) -> tuple[nx.MultiDiGraph, BuildSummary]:
+    """``kg build``: the graph and every export written to ``out_dir``.
+
+    ``inputs``: paths (files, directories, ``-`` for standard input; default: the bundled
+    sample).  Every option is checked before anything is read or written: an unknown
+    format or a missing input raises at once (``ValueError`` / ``InputError``).
+    ``on_issue`` is told of each input problem, ``on_warning`` of data left out of an export
+    (a url that is not a valid IRI)."""
+    inputs = _inputs(inputs)
+    check_formats(rdf_formats, graph_formats)
+    check_inputs(inputs, fmt, mapping)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
     g = kgraph.build_graph(_write_extractions(out / "mentions.jsonl", inputs, fmt, lexicons, progress,
-                                              on_issue, workers, summary))
-    summary.files += write_exports(g, out, rdf_formats=rdf_formats, html=html)
+                                              on_issue, workers, summary, mapping))
+    summary.files += write_exports(g, out, rdf_formats=rdf_formats, html=html,
+                                   graph_formats=graph_formats, on_warning=on_warning)
     return g, summary
 
 
-def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=("ttl", "nt", "jsonld"), html=True) -> list[Path]:
+def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=RDF_FORMATS, html=True,
+                  graph_formats: Sequence[str] = ("graphml",), on_warning=None) -> list[Path]:
+    check_formats(rdf_formats, graph_formats)
     files = []
-    graphml = out / "graph.graphml"
-    with atomic_path(graphml) as tmp:
-        nx.write_graphml(kgraph.to_graphml_ready(g), tmp)
-    files.append(graphml)
+    if "graphml" in graph_formats:
+        graphml = out / "graph.graphml"
+        with atomic_path(graphml) as tmp:
+            nx.write_graphml(kgraph.to_graphml_ready(g), tmp)
+        files.append(graphml)
+    if "gexf" in graph_formats:
+        gexf = out / "graph.gexf"
+        with atomic_path(gexf) as tmp:
+            nx.write_gexf(kgraph.to_gexf_ready(g), tmp)
+        files.append(gexf)
     if rdf_formats:
         from .rdf import write_rdf
-        files += write_rdf(g, out, formats=tuple(rdf_formats))
+        files += write_rdf(g, out, formats=tuple(rdf_formats), on_warning=on_warning)
     if html:
         from .views import write_page
         files.append(write_page(g, out / "graph.html"))

@@ -9,13 +9,32 @@ import sys
 import click
 
 
+DISTRIBUTION = "kg-ml"  # the name on the package index (`pip install kg-ml`); `kg` is taken
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    for name in (DISTRIBUTION, "kg"):  # "kg": an install made before the rename
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kg")
+@click.version_option(version=_version(), prog_name="kg")
 def cli() -> None:
     """Build knowledge graphs of ML methods, models, datasets and benchmarks from abstracts."""
 
 
 def main() -> None:
+    from ._resources import PackageDataError, check_package_data
+    try:
+        check_package_data()  # the lexicon, vocabulary and queries are where kg looks
+    except PackageDataError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     cli(prog_name="kg")
 
 
@@ -33,16 +52,37 @@ def _issue_printer(issue) -> None:
 
 def _input_errors():
     """Errors a user can fix (bad file, bad lexicon) print as one line, not a traceback."""
+    from ._resources import PackageDataError
     from .extract import LexiconError
     from .readers import InputError
-    return (InputError, LexiconError, FileNotFoundError, IsADirectoryError, PermissionError)
+    return (InputError, LexiconError, PackageDataError, FileNotFoundError, IsADirectoryError,
+            PermissionError)
+
+
+def _parse_map(ctx, param, pairs) -> dict[str, str]:
+    """--map FIELD=COLUMN, checked before any work."""
+    from .readers import MAP_FIELDS
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name, value = name.strip().lower(), value.strip()
+        if not sep or not name or not value:
+            raise click.BadParameter(f"{pair!r} is not FIELD=COLUMN (e.g. abstract=\"Abstract Note\")")
+        if name not in MAP_FIELDS:
+            raise click.BadParameter(f"unknown field {name!r}; use one of {', '.join(MAP_FIELDS)}")
+        out[name] = value
+    return out
 
 
 def input_options(fn):
     """The options of every command that reads and extracts papers."""
     for option in reversed([
         click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
-                     help="Input format (default: by extension)."),
+                     help="Input format (default: by extension; for -, sniffed from the content)."),
+        click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", callback=_parse_map,
+                     help="The column (CSV) or key (JSON) holding a field, e.g. "
+                          "--map abstract=\"Abstract Note\" (repeatable; fields: title, abstract, "
+                          "id, date, url, authors, doi, arxiv, citekey)."),
         click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="Extra lexicon file (JSON lines); may be repeated."),
         click.option("--progress/--no-progress", default=None,
@@ -54,24 +94,40 @@ def input_options(fn):
     return fn
 
 
+def _parse_rdf(ctx, param, value: str) -> tuple[str, ...]:
+    """--rdf ttl,nt: every name checked before any work starts."""
+    from .build import RDF_FORMATS
+    formats = tuple(f for f in (x.strip().lower() for x in value.split(",")) if f)
+    bad = [f for f in formats if f not in RDF_FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown RDF format {', '.join(map(repr, bad))}; "
+                                 f"choose from {', '.join(RDF_FORMATS)} (comma-separated)")
+    return formats
+
+
 @cli.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("-o", "--out", "out_dir", default="exports", show_default=True,
               type=click.Path(file_okay=False), help="Directory for the graph and its exports.")
 @input_options
 @click.option("--no-html", is_flag=True, help="Skip the interactive page.")
-@click.option("--rdf", default="ttl,nt,jsonld", show_default=True,
-              help="RDF serialisations to write (comma-separated; empty for none).")
-def build(inputs, out_dir, fmt, lexicons, no_html, rdf, progress, workers):
-    """Build the knowledge graph from INPUTS (default: the bundled sample corpus)."""
+@click.option("--rdf", default="ttl,nt,jsonld", show_default=True, callback=_parse_rdf,
+              help="RDF serialisations to write (comma-separated: ttl, nt, jsonld; empty for none).")
+@click.option("--gexf", is_flag=True, help="Also write graph.gexf (Gephi's own format).")
+def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress, workers):
+    """Build the knowledge graph from INPUTS (default: the bundled sample corpus).
+
+    An input is a file, a directory (every input file in it and below) or - (standard input).
+    """
     from .build import build as run_build
     if progress is None:
         progress = sys.stderr.isatty()
-    formats = tuple(f for f in (x.strip() for x in rdf.split(",")) if f)
     try:
         _, summary = run_build(inputs or None, out_dir, fmt=fmt, lexicons=lexicons, progress=progress,
-                               rdf_formats=formats, html=not no_html, on_issue=_issue_printer,
-                               workers=workers)
+                               rdf_formats=rdf, html=not no_html, on_issue=_issue_printer,
+                               workers=workers, mapping=mapping,
+                               graph_formats=("graphml", "gexf") if gexf else ("graphml",),
+                               on_warning=lambda msg: click.echo(f"warning: {msg}", err=True))
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     if not inputs:
@@ -81,18 +137,19 @@ def build(inputs, out_dir, fmt, lexicons, no_html, rdf, progress, workers):
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("-o", "--out", "out_path", default="mentions.jsonl", show_default=True,
               type=click.Path(dir_okay=False), help="Output file, one JSON object per paper.")
 @input_options
-def extract(inputs, out_path, fmt, lexicons, progress, workers):
+def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers):
     """Extract entities and relations only: one JSON line per paper."""
     from .build import extract_to_file
     if progress is None:
         progress = sys.stderr.isatty()
     try:
         summary = extract_to_file(inputs or None, out_path, fmt=fmt, lexicons=lexicons,
-                                  progress=progress, on_issue=_issue_printer, workers=workers)
+                                  progress=progress, on_issue=_issue_printer, workers=workers,
+                                  mapping=mapping)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     for line in summary.lines():
@@ -101,13 +158,14 @@ def extract(inputs, out_path, fmt, lexicons, progress, workers):
 
 @cli.command()
 @click.argument("paper_id")
-@click.argument("source", required=False, type=click.Path(dir_okay=False))
+@click.argument("source", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format of SOURCE.")
 @click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False))
 def explain(paper_id, source, fmt, lexicons):
-    """Show, for one paper, each entity and relation with the text and rule behind it.
+    """Show, for one paper (its id or BibTeX key), each entity and relation with the text and
+    rule behind it.
 
-    SOURCE is a papers file (default: the bundled sample) or a mentions.jsonl written by
+    SOURCE is a papers file or directory (default: the bundled sample) or a mentions.jsonl written by
     `kg extract` / `kg build`.
     """
     from .explain import explain_paper
@@ -296,6 +354,72 @@ def eval_cmd(gold, pred, as_json, show_errors):
         click.echo(json.dumps({mode: s.to_json() for mode, s in scores.items()}))
     else:
         click.echo(format_report(scores, show_errors))
+
+
+# ---- audit ----
+@cli.command("audit")
+@click.argument("export_dir", type=click.Path(exists=True))
+@click.option("--top", default=500, show_default=True, type=click.IntRange(1, None),
+              help="Audit the N entities with the most papers.")
+@click.option("--examples", default=3, show_default=True, type=click.IntRange(0, None),
+              help="Example paper ids per finding.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (all findings).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra lexicon file the build used; may be repeated.")
+def audit_cmd(export_dir, top, examples, as_json, lexicons):
+    """Report suspected duplicates, wrong merges, common-word lexicon hits and names proposed
+    by several papers in EXPORT_DIR (a `kg build` directory or its mentions.jsonl)."""
+    import json as _json
+
+    from .audit import audit, format_report, load_lexicon_forms
+    try:
+        report = audit(export_dir, top=top, examples=examples, lexicon=load_lexicon_forms(lexicons))
+    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc))
+    click.echo(_json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_report(report),
+               nl=as_json)
+
+
+# ---- corpus-stats ----
+@cli.command("corpus-stats")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="The statistics file to write (gzipped TSV, e.g. kg/lexicon/corpus-stats.tsv.gz).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Input format (default: by extension).")
+@click.option("--min-df", default=3, show_default=True, type=click.IntRange(1, None),
+              help="Keep forms found in at least this many papers.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+def corpus_stats_cmd(corpus, out_path, fmt, min_df, progress):
+    """Count how CORPUS writes each candidate name (casing, contexts, long forms).
+
+    \b
+    kg corpus-stats ../shared/corpus/arxiv-cs-100k.jsonl.gz -o kg/lexicon/corpus-stats.tsv.gz
+    """
+    from tqdm import tqdm
+
+    from .corpus_stats import CorpusStats
+    from .readers import InputError, ReadReport, read_papers
+    if progress is None:
+        progress = sys.stderr.isatty()
+    report = ReadReport()
+
+    def papers():
+        seen: set[str] = set()
+        for path in corpus:
+            for p in read_papers(path, format=fmt, report=report, on_issue=_issue_printer):
+                if p.id not in seen:
+                    seen.add(p.id)
+                    yield p
+
+    def bar(it, desc, total):
+        return tqdm(it, desc=desc, total=total, unit=" papers", mininterval=0.5) if progress else it
+
+    try:
+        stats = CorpusStats.build(papers(), min_df=min_df, progress=bar)
+    except (InputError, OSError) as exc:
+        raise click.ClickException(str(exc))
+    path = stats.save(out_path)
+    click.echo(f"papers read: {stats.papers}; forms kept: {len(stats)} (df >= {min_df}); wrote {path}")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,17 @@ def _find_extraction(paper_id: str, source, fmt, lexicons) -> PaperExtraction:
             with open(source, encoding="utf-8") as fh:
                 for line in fh:
                     d = json.loads(line)
-                    if str(d.get("id")) == paper_id:
+                    if paper_id in (str(d.get("id")), d.get("citekey")):
                         return PaperExtraction.from_json(d)
             raise KeyError(f"{source}: no paper with id {paper_id!r}")
     from .build import extract_resolved, iter_papers
     from .extract import Extractor
     from .readers import ReadReport
 
-    papers = [p for p in iter_papers([source] if source else None, fmt, ReadReport()) if p.id == paper_id]
+    # the id, or the BibTeX key kept beside it (kg explain hu2022lora)
+    papers = [p for p in iter_papers([source] if source else None, fmt, ReadReport())
+              if paper_id in (p.id, p.citekey)]
+    papers = papers[:1]
     if not papers:
         raise KeyError(f"{source or 'the sample corpus'}: no paper with id {paper_id!r}")
     return next(extract_resolved(papers, Extractor(extra_lexicons=lexicons)))
@@ -38,7 +41,8 @@ def _quote(text: str, start: int, end: int, width: int = 50) -> str:
 
 def explain_extraction(ex: PaperExtraction) -> str:
     p = ex.paper
-    lines = [f"paper {p.id}: {p.title}", ""]
+    key = f" ({p.citekey})" if p.citekey else ""
+    lines = [f"paper {p.id}{key}: {p.title}", ""]
     lines.append(f"entities ({len(ex.entities)}):")
     for e in ex.entities:
         flag = "  PROPOSED" if e.proposed else ""

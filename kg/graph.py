@@ -1,8 +1,10 @@
 """The knowledge graph as a NetworkX MultiDiGraph, and plain-function analytics over it.
 
 Node keys:
-  ``paper:<paper id>``   kind="paper", label, title, abstract, date, url, authors
-  ``entity:<entity id>`` kind="entity", label, type, aliases (list), papers (count),
+  ``paper:<paper id>``   kind="paper", label, title, abstract, date, url, authors (and
+                         citekey, the BibTeX key, when the input gives one)
+  ``entity:<entity id>`` kind="entity", label, type (the one most of its papers give),
+                         type_papers ((type, papers) pairs), aliases (list), papers (count),
                          proposed_by (count)
 Edges (edge key = relation name, so a MultiDiGraph holds one edge per relation and paper):
   paper -> entity   rel="mentions" or "proposes"; paper, field, start, end, text (the first
@@ -11,13 +13,14 @@ Edges (edge key = relation name, so a MultiDiGraph holds one edge per relation a
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import combinations
 from typing import Iterable
 
 import networkx as nx
 
-from .model import PaperExtraction
+from .model import ENTITY_TYPES, PaperExtraction
 
 PAPER, ENTITY = "paper", "entity"
 
@@ -47,13 +50,20 @@ def add_extraction(g: nx.MultiDiGraph, ex: PaperExtraction) -> None:
     pn = paper_node(p.id)
     g.add_node(pn, kind=PAPER, label=p.title, title=p.title, abstract=p.abstract,
                date=p.date or "", url=p.url or "", authors=list(p.authors))
+    if p.citekey:
+        g.nodes[pn]["citekey"] = p.citekey
     for e in ex.entities:
         en = entity_node(e.id)
         if en not in g:
-            g.add_node(en, kind=ENTITY, label=e.name, type=e.type, aliases=[], papers=0,
+            g.add_node(en, kind=ENTITY, label=e.label or e.name, type=e.type, aliases=[], papers=0,
                        proposed_by=0)
         data = g.nodes[en]
         data["papers"] += 1
+        # the node's type is the one most of its papers give it (ties by name)
+        votes = dict(data.get("type_papers", ()))
+        votes[e.type] = votes.get(e.type, 0) + 1
+        data["type_papers"] = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        data["type"] = data["type_papers"][0][0]
         if e.proposed:
             data["proposed_by"] += 1
         for form in [e.name, *e.aliases]:
@@ -77,7 +87,16 @@ def add_extraction(g: nx.MultiDiGraph, ex: PaperExtraction) -> None:
 
 # ---- analytics: plain functions over the graph ------------------------------------
 
+def _check_type(type_, n_hint: bool = False) -> None:
+    if type_ is None or type_ in ENTITY_TYPES:
+        return
+    hint = f" (to get the top {type_}, pass n={type_})" if n_hint and isinstance(type_, int) else ""
+    raise ValueError(f"type_ must be one of {', '.join(ENTITY_TYPES)} or None, not {type_!r}{hint}")
+
+
 def entities(g: nx.MultiDiGraph, type_: str | None = None) -> list[str]:
+    """Entity nodes, of one type (``Method``, ``Model``, ``Dataset``, ``Benchmark``) or all."""
+    _check_type(type_)
     return [n for n, d in g.nodes(data=True)
             if d.get("kind") == ENTITY and (type_ is None or d.get("type") == type_)]
 
@@ -86,8 +105,13 @@ def papers(g: nx.MultiDiGraph) -> list[str]:
     return [n for n, d in g.nodes(data=True) if d.get("kind") == PAPER]
 
 
-def top_entities(g: nx.MultiDiGraph, type_: str | None = None, n: int = 10) -> list[tuple[str, int]]:
-    """(label, number of papers) of the most mentioned entities, ties broken by label."""
+def top_entities(g: nx.MultiDiGraph, type_: str | None = None, *, n: int = 10) -> list[tuple[str, int]]:
+    """(label, number of papers) of the ``n`` most mentioned entities (of ``type_`` if given),
+    ties broken by label.  ``n`` is keyword-only: ``top_entities(g, 5)`` is an error, not
+    an empty list."""
+    _check_type(type_, n_hint=True)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, not {n!r}")
     rows = [(g.nodes[e]["label"], g.nodes[e]["papers"]) for e in entities(g, type_)]
     return sorted(rows, key=lambda r: (-r[1], r[0].casefold()))[:n]
 
@@ -145,17 +169,46 @@ def find_entity(g: nx.MultiDiGraph, name: str) -> str | None:
 
 def _scalar(v):
     if isinstance(v, (list, tuple)):
-        return "|".join(":".join(map(str, x)) if isinstance(x, (list, tuple)) else str(x) for x in v)
+        v = "|".join(":".join(map(str, x)) if isinstance(x, (list, tuple)) else str(x) for x in v)
+    if isinstance(v, str):
+        return xml_safe(v)
     return v
 
 
+# characters XML 1.0 does not allow (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML cannot hold replaced by U+FFFD (offsets keep)."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
+
+
 def to_graphml_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML holds scalars only: lists become '|'-joined strings (spans 'field:start:end')."""
-    h = g.copy()
+    """The graph as GraphML and GEXF can hold it: lists become '|'-joined strings (spans
+    'field:start:end'), text loses the characters XML cannot hold (replaced by U+FFFD),
+    and every edge gets a key unique in the whole file (``e0``, ``e1``, ... in edge order;
+    the relation stays in the ``rel`` attribute), so that tools keying edges by id (Gephi)
+    keep them all."""
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    for node, d in g.nodes(data=True):
+        h.add_node(xml_safe(node), **{k: _scalar(v) for k, v in d.items()})
+    for i, (u, v, d) in enumerate(g.edges(data=True)):
+        h.add_edge(xml_safe(u), xml_safe(v), key=f"e{i}", **{k: _scalar(x) for k, x in d.items()})
+    return h
+
+
+def to_gexf_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """As :func:`to_graphml_ready`, with the evidence offsets ``start`` / ``end`` renamed
+    ``span_start`` / ``span_end``: GEXF reads attributes of those names as time spans."""
+    h = to_graphml_ready(g)
     for _, d in h.nodes(data=True):
-        for k, v in list(d.items()):
-            d[k] = _scalar(v)
+        for k in ("start", "end"):
+            if k in d:
+                d[f"span_{k}"] = d.pop(k)
     for _, _, d in h.edges(data=True):
-        for k, v in list(d.items()):
-            d[k] = _scalar(v)
+        for k in ("start", "end"):
+            if k in d:
+                d[f"span_{k}"] = d.pop(k)
     return h

@@ -3,12 +3,18 @@
 Data flows one way: readers yield ``Paper``; the extractor turns a paper into a
 ``PaperExtraction`` (entities with their ``Mention``s, ``Relation``s with their
 ``Evidence``); the resolver gives entities canonical ids across papers; the graph
-and the exporters read those.  Nothing here does I/O.
+and the exporters read those.  Nothing here does I/O, but for one check on import: every stage imports this
+module, so it is where a missing or shadowed package data folder is reported
+(``kg._resources.check_package_data``) before any work starts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
 from typing import Any
+
+from ._resources import check_package_data
+
+check_package_data()
 
 ENTITY_TYPES = ("Method", "Model", "Dataset", "Benchmark")
 RELATION_TYPES = ("based_on", "trained_on", "evaluated_on", "outperforms", "compared_with", "uses")
@@ -26,6 +32,7 @@ class Paper:
     url: str | None = None
     authors: tuple[str, ...] = ()
     source: str | None = None  # "file:line" the record came from, for messages
+    citekey: str | None = None  # the BibTeX key (or Zotero citation key), when it is not the id
 
     def text(self, field_name: str) -> str:
         return self.title if field_name == "title" else self.abstract
@@ -59,6 +66,7 @@ class Entity:
     rule: str = ""  # the rule that found it first
     confidence: float = 1.0
     type_rule: str = ""  # why it has this type
+    label: str = ""  # the canonical label across papers (set by kg.resolve), else name
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +78,7 @@ class Entity:
             "rule": self.rule,
             "type_rule": self.type_rule,
             "confidence": round(self.confidence, 3),
+            **({"label": self.label} if self.label else {}),
             "mentions": [m.to_json() for m in self.mentions],
         }
 
@@ -79,6 +88,7 @@ class Entity:
             id=d["id"], name=d["name"], type=d["type"], aliases=list(d.get("aliases", [])),
             proposed=bool(d.get("proposed")), rule=d.get("rule", ""),
             type_rule=d.get("type_rule", ""), confidence=float(d.get("confidence", 1.0)),
+            label=d.get("label", ""),
             mentions=[Mention(**m) for m in d.get("mentions", [])],
         )
 
@@ -157,7 +167,10 @@ class PaperExtraction:
 
     def to_json(self) -> dict[str, Any]:
         p = self.paper
-        out: dict[str, Any] = {"id": p.id, "title": p.title}
+        out: dict[str, Any] = {"id": p.id}
+        if p.citekey:  # written only when set: outputs for other inputs stay as they were
+            out["citekey"] = p.citekey
+        out["title"] = p.title
         for key in ("date", "url"):
             if getattr(p, key):
                 out[key] = getattr(p, key)
@@ -172,7 +185,8 @@ class PaperExtraction:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "PaperExtraction":
         paper = Paper(id=str(d["id"]), title=d.get("title", ""), abstract=d.get("abstract", ""),
-                      date=d.get("date"), url=d.get("url"), authors=tuple(d.get("authors", ())))
+                      date=d.get("date"), url=d.get("url"), authors=tuple(d.get("authors", ())),
+                      citekey=d.get("citekey") or None)
         return cls(
             paper=paper,
             entities=[Entity.from_json(e) for e in d.get("entities", [])],

@@ -3,8 +3,9 @@
 Mapping (see ``docs/vocabulary.md`` and ``kg/ontology.ttl``):
 
 * a paper node ``paper:<id>`` becomes ``<https://w3id.org/kg-ml/id/paper/<id>>``, a
-  ``schema:ScholarlyArticle`` with ``dcterms:identifier/title/abstract/date/creator`` and
-  ``schema:url``;
+  ``schema:ScholarlyArticle`` with ``dcterms:identifier/title/abstract/date/creator``,
+  ``schema:url`` (only when the url is a valid IRI, see :func:`url_iri`; else dropped with
+  a warning) and ``kgv:citekey`` (the BibTeX key, when there is one);
 * an entity node ``entity:<id>`` becomes ``<https://w3id.org/kg-ml/id/entity/<id>>``, typed
   ``kgv:Entity`` and exactly one of ``kgv:Method|Model|Dataset|Benchmark``, with
   ``skos:prefLabel`` (and ``rdfs:label``), ``skos:altLabel`` per alias, ``kgv:nameKey`` (each
@@ -133,12 +134,64 @@ def assertion_iri(paper_id: str, head: str, rel: str, tail: str, field: str, sta
     return ASSERTION_NS + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _url_iri(url: str) -> str | None:
-    url = url.strip()
+_IRI_UNSAFE = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f]")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST = re.compile(r"^(?:[^\s@/:?#\[\]]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^\s@/:?#\[\]%]+)(?::\d*)?$")
+# RFC 3987 IRI: scheme ":" then ucschar / unreserved / reserved / "%" HEXDIG HEXDIG
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?:[^\x00-\x20<>\"{}|\\^`%\x7f-\x9f\ud800-\udfff\ufffe\uffff]|%[0-9A-Fa-f]{2})*$")
+
+
+def url_iri(url: str) -> str | None:
+    """``url`` as a valid IRI for ``schema:url``, or None when it cannot be one.
+
+    Characters an IRI may not hold but a URL means unambiguously are percent-encoded
+    (spaces, ``<>"{}|\\^`` and ``[ ]`` outside the host: ``https://example.org/a[1]`` ->
+    ``https://example.org/a%5B1%5D``); a url that is still not an IRI -- not http(s)/ftp, a
+    bad host, a ``%`` that starts no escape (``http://x/%zz``) -- gives None."""
+    url = (url or "").strip()
     if not url or not _SCHEME.match(url):
         return None
-    # percent-encode what may not appear in an IRI; keep what is already encoded
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._") if re.search(r"[\s<>\"{}|\\^`]", url) else url
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    for ch in "?#":
+        if ch in authority:  # http://host?query: the authority ends at ? or #
+            i = authority.index(ch)
+            authority, tail, slash = authority[:i], authority[i:] + slash + tail, ""
+            break
+    if not authority or not _HOST.match(authority) or _BAD_PERCENT.search(url):
+        return None
+    tail = _IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), tail)
+    tail = tail.replace("[", "%5B").replace("]", "%5D")
+    if tail.count("#") > 1:  # one fragment: a later '#' is part of it
+        i = tail.index("#") + 1
+        tail = tail[:i] + tail[i:].replace("#", "%23")
+    iri = f"{scheme}{sep}{authority}{slash}{tail}"
+    if not _IRI.match(iri):
+        return None
+    if _valid_iri(iri):
+        return iri
+    # a code point an IRI may not hold there (private use, specials): the URI form instead
+    tail = re.sub(r"[^\x00-\x7f]+", lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode(
+        "utf-8", "surrogatepass")), tail)
+    iri = f"{scheme}{sep}{authority}{slash}{tail}"
+    return iri if _valid_iri(iri) else None
+
+
+def _valid_iri(iri: str) -> bool:
+    """Checked by Oxigraph's strict RFC 3987 parser (the strictest reader of the export)."""
+    try:
+        import pyoxigraph
+    except ImportError:  # pragma: no cover - a dependency; the regex check stands alone
+        return True
+    try:
+        pyoxigraph.NamedNode(iri)
+        return True
+    except ValueError:
+        return False
+
+
+def _url_iri(url: str) -> str | None:  # the old name
+    return url_iri(url)
 
 
 def _date_literal(date: str) -> Lit | None:
@@ -221,8 +274,11 @@ def _assertion(a: str, kind: str, subject: str, predicate: str, obj: str, paper:
     yield a, KGV + "confidence", _dec(e.get("confidence", 1.0))
 
 
-def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
+def iter_statements(g: nx.MultiDiGraph, on_drop=None) -> Iterator[Statement]:
     """Every statement of the export, in a deterministic order, grouped by subject.
+
+    ``on_drop(paper_id, message)`` is told of input data left out because it cannot be
+    RDF (a url that is not a valid IRI); by default it is logged as a warning.
 
     Papers (sorted by node key) with their mention triples, then one assertion per
     paper->entity edge; then entities (sorted) with their relation triples, then one
@@ -249,9 +305,18 @@ def iter_statements(g: nx.MultiDiGraph) -> Iterator[Statement]:
         date = _date_literal(d.get("date") or "")
         if date:
             yield s, DCTERMS + "date", date
-        url = _url_iri(d.get("url") or "")
+        raw_url = d.get("url") or ""
+        url = url_iri(raw_url)
         if url:
             yield s, SCHEMA + "url", url
+        elif raw_url.strip():
+            msg = f"paper {pid}: url {raw_url!r} is not a valid IRI; left out of the RDF"
+            if on_drop is None:
+                log.warning("%s", msg)
+            else:
+                on_drop(pid, msg)
+        if d.get("citekey"):
+            yield s, KGV + "citekey", _s(d["citekey"])
         seen_authors = set()
         for a in d.get("authors") or ():
             if a and a not in seen_authors:
@@ -326,9 +391,9 @@ def nt_line(s: str, p: str, o: "str | Lit") -> str:
     return f"<{s}> <{p}> {obj} .\n"
 
 
-def iter_triples(g: nx.MultiDiGraph) -> Iterator[str]:
+def iter_triples(g: nx.MultiDiGraph, on_drop=None) -> Iterator[str]:
     """N-Triples lines (with their newline), straight from NetworkX, in a deterministic order."""
-    for s, p, o in iter_statements(g):
+    for s, p, o in iter_statements(g, on_drop):
         yield nt_line(s, p, o)
 
 
@@ -339,7 +404,7 @@ def _bind(rg) -> None:
         rg.bind(prefix, ns, override=True, replace=True)
 
 
-def graph_to_rdf(g: nx.MultiDiGraph):
+def graph_to_rdf(g: nx.MultiDiGraph, on_drop=None):
     """The export as an ``rdflib.Graph`` (prefixes bound)."""
     import rdflib
 
@@ -354,7 +419,7 @@ def graph_to_rdf(g: nx.MultiDiGraph):
         return u
 
     add = rg.add
-    for s, p, o in iter_statements(g):
+    for s, p, o in iter_statements(g, on_drop):
         obj = (rdflib.Literal(o.lex, datatype=uri(o.dt) if o.dt else None)
                if isinstance(o, Lit) else uri(o))
         add((uri(s), uri(p), obj))
@@ -371,6 +436,7 @@ _JSONLD_TERMS: dict[str, tuple[str, str | None]] = {
     "date": (DCTERMS + "date", XSD + "date"),
     "creator": (DCTERMS + "creator", None),
     "url": (SCHEMA + "url", "@id"),
+    "citekey": (KGV + "citekey", None),
     "prefLabel": (SKOS + "prefLabel", None),
     "altLabel": (SKOS + "altLabel", None),
     "label": (RDFS + "label", None),
@@ -461,14 +527,14 @@ def _grouped(statements: Iterable[Statement]) -> Iterator[tuple[str, list]]:
         yield cur, pos
 
 
-def write_jsonld(g: nx.MultiDiGraph, fh: IO[str]) -> None:
+def write_jsonld(g: nx.MultiDiGraph, fh: IO[str], on_drop=None) -> None:
     """Stream the export as JSON-LD: ``{"@context": ..., "@graph": [one object per subject]}``."""
     ctx = jsonld_context()
     fh.write('{\n  "@context": {')
     fh.write(",".join(f"\n    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in ctx.items()))
     fh.write('\n  },\n  "@graph": [')
     first = True
-    for s, pos in _grouped(iter_statements(g)):
+    for s, pos in _grouped(iter_statements(g, on_drop)):
         fh.write("\n    " if first else ",\n    ")
         first = False
         fh.write(json.dumps(_jsonld_node(s, pos), ensure_ascii=False))
@@ -483,12 +549,15 @@ DEFAULT_MAX_RDFLIB_TRIPLES = 2_000_000
 
 
 def write_rdf(g: nx.MultiDiGraph, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
-              max_rdflib_triples: int | None = DEFAULT_MAX_RDFLIB_TRIPLES) -> list[Path]:
+              max_rdflib_triples: int | None = DEFAULT_MAX_RDFLIB_TRIPLES,
+              on_warning=None) -> list[Path]:
     """Write ``graph.ttl`` / ``graph.nt`` / ``graph.jsonld`` into ``out_dir``, each atomically.
 
     N-Triples and JSON-LD are streamed; Turtle is serialised by rdflib (sorted, pretty) and
     skipped with a warning when the graph has more than ``max_rdflib_triples`` statements
-    (``None``: never skip).  Returns the paths written.
+    (``None``: never skip).  Input data that cannot be RDF (a url that is not a valid IRI)
+    is left out, and ``on_warning(message)`` told once per paper (default: logged).
+    Returns the paths written.
     """
     unknown = set(formats) - set(FORMAT_FILES)
     if unknown:
@@ -496,24 +565,34 @@ def write_rdf(g: nx.MultiDiGraph, out_dir: str | Path, formats: Sequence[str] = 
                          f"choose from {', '.join(FORMAT_FILES)}")
     out = Path(out_dir)
     written: list[Path] = []
+    warned: set[str] = set()
+
+    def on_drop(pid: str, msg: str) -> None:  # once per paper, not once per format
+        if msg not in warned:
+            warned.add(msg)
+            if on_warning is None:
+                log.warning("%s", msg)
+            else:
+                on_warning(msg)
+
     for fmt in ("nt", "jsonld", "ttl"):
         if fmt not in formats:
             continue
         path = out / FORMAT_FILES[fmt]
         if fmt == "nt":
             with atomic_write(path) as fh:
-                fh.writelines(iter_triples(g))
+                fh.writelines(iter_triples(g, on_drop))
         elif fmt == "jsonld":
             with atomic_write(path) as fh:
-                write_jsonld(g, fh)
+                write_jsonld(g, fh, on_drop)
         else:
             if max_rdflib_triples is not None:
-                n = sum(1 for _ in iter_statements(g))
+                n = sum(1 for _ in iter_statements(g, lambda *_: None))
                 if n > max_rdflib_triples:
                     log.warning("skipping %s: %d triples > %d (use graph.nt)", path.name, n,
                                 max_rdflib_triples)
                     continue
-            data = graph_to_rdf(g).serialize(format="turtle", encoding="utf-8")
+            data = graph_to_rdf(g, on_drop).serialize(format="turtle", encoding="utf-8")
             with atomic_write(path, "wb") as fh:
                 fh.write(data)
         written.append(path)

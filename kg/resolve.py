@@ -3,15 +3,25 @@
 Two passes over a stream of extractions, so that nothing needs the whole corpus in memory
 beyond a table of surface forms:
 
-1. ``observe`` every paper: which long form each abbreviation stands for, and how each
-   spelling of a name is written;
-2. ``resolve`` every paper: give each entity its canonical id (the lexicon's id for a
-   known entity; otherwise one derived from the most common spelling of its long form),
-   and let a bare abbreviation ("CLOOB" alone) take the id of the long form it is defined
-   as elsewhere, when that is unambiguous.
+1. ``observe`` every paper: how each name is spelled, which long form each abbreviation
+   stands for, and which papers propose a name as their own;
+2. ``resolve`` every paper: give each entity its canonical id and label.
 
-Spellings that differ only in case, spaces, hyphens and dots share a key (``kg.normalize``):
-LLaMA-2, Llama 2 and Llama2 are one entity; GPT-4 and GPT-4o are not.
+The rules, in order:
+
+- spellings that differ in case, spaces, hyphens, dots, plural, British/American spelling,
+  a ``.0`` version or TeX debris share a key (``kg.normalize.variant_key``): LLaMA-2 /
+  Llama 2 / Llama2, ViT / ViTs, optimisation / optimization; GPT-4 and GPT-4o do not;
+- a known (lexicon) entity keeps the lexicon's id and label, and so does a spelling of it;
+- a paper's own long form decides what its acronym means: "Diffusion Policy (DP)" is never
+  Differential Privacy, so an acronym alias never joins a node by itself;
+- a bare acronym that no paper defines joins a node only when it has one dominant meaning,
+  in this corpus or in the background statistics of 100k arXiv papers
+  (``kg.corpus_stats``);
+- a coined name that several papers propose as their own (SCOPE, ATLAS) is one node per
+  proposing paper: unrelated systems do not share a node by sharing a name;
+- a label is the lexicon's name, else the most frequent spelling (ties by the string, so
+  the input order never matters).
 """
 from __future__ import annotations
 
@@ -20,51 +30,91 @@ from dataclasses import replace
 from typing import Iterable
 
 from .model import Entity, PaperExtraction, Relation
-from .normalize import key, slug
+from .normalize import slug, variant_key
+
+DOMINANT_SHARE = 0.7  # of an acronym's definitions that must agree for a bare use to join
 
 
-def _is_short_form(text: str) -> bool:
+def is_short_form(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return " " not in text and len(text) <= 12 and sum(c.isupper() for c in letters) >= 2
 
 
 class Resolver:
-    def __init__(self) -> None:
+    def __init__(self, *, lexicon=None, corpus_stats=None) -> None:
+        """``lexicon``: a :class:`kg.extract.lexicon.Lexicon` for canonical labels (loaded
+        when needed); ``corpus_stats``: background :class:`kg.corpus_stats.CorpusStats` for
+        the meaning of bare acronyms (the shipped file by default; pass ``False`` for none)."""
+        self.spellings: dict[str, Counter] = defaultdict(Counter)  # variant key -> names as written
         self.short_to_long: dict[str, Counter] = defaultdict(Counter)  # short key -> long keys
-        self.spellings: dict[str, Counter] = defaultdict(Counter)  # long key -> surface names
-        self.fixed_ids: dict[str, str] = {}  # key -> lexicon id, for known entities
+        self.fixed_ids: dict[str, str] = {}  # variant key -> lexicon id, for known entities
+        self.proposers: dict[str, set[str]] = defaultdict(set)  # key of a coined name -> papers
+        self._lexicon = lexicon
+        self._stats = corpus_stats
 
     # ---- pass 1 ----------------------------------------------------------------------
     def observe(self, ex: PaperExtraction) -> None:
         for e in ex.entities:
-            long_key = key(e.name)
-            self.spellings[long_key][e.name] += 1
-            if e.rule.startswith("lexicon") or e.type_rule == "lexicon":
+            k = variant_key(e.name)
+            self.spellings[k][e.name] += 1
+            if self._is_lexicon(e):
                 for f in (e.name, *e.aliases):
-                    self.fixed_ids.setdefault(key(f), e.id)
+                    self.fixed_ids.setdefault(variant_key(f), e.id)
+            elif e.proposed:
+                self.proposers[k].add(ex.paper.id)
             for a in e.aliases:
-                ak = key(a)
-                if ak != long_key and _is_short_form(a):
-                    self.short_to_long[ak][long_key] += 1
+                ak = variant_key(a)
+                if ak != k and is_short_form(a) and not is_short_form(e.name):
+                    self.short_to_long[ak][k] += 1
 
     def observe_all(self, exs: Iterable[PaperExtraction]) -> None:
         for ex in exs:
             self.observe(ex)
 
     # ---- pass 2 ----------------------------------------------------------------------
-    def canonical_id(self, e: Entity) -> str:
-        k = key(e.name)
+    def canonical_id(self, e: Entity, paper_id: str = "") -> str:
+        k = variant_key(e.name)
+        if self._is_lexicon(e):
+            return e.id
         if k in self.fixed_ids:
             return self.fixed_ids[k]
+        short = is_short_form(e.name)
         for a in e.aliases:
-            if key(a) in self.fixed_ids:
-                return self.fixed_ids[key(a)]
-        if not e.aliases and _is_short_form(e.name):
-            longs = self.short_to_long.get(k)
-            if longs and len(longs) == 1:
-                (long_key,) = longs
+            # an acronym alias says nothing of identity: the paper's long form does
+            if (short or not is_short_form(a)) and variant_key(a) in self.fixed_ids:
+                return self.fixed_ids[variant_key(a)]
+        if e.proposed and len(self.proposers.get(k, ())) > 1:
+            return f"{self._id_for_key(k)}--{slug(paper_id)}"
+        if not e.aliases and short:
+            long_key = self._meaning(k)
+            if long_key is not None:
                 return self._id_for_key(long_key)
         return self._id_for_key(k)
+
+    def _meaning(self, short_key: str) -> str | None:
+        """The long form a bare acronym stands for, when one meaning dominates."""
+        longs = self.short_to_long.get(short_key)
+        if longs:
+            (best, n), = sorted(longs.items(), key=lambda kv: (-kv[1], kv[0]))[:1]
+            return best if n / sum(longs.values()) >= DOMINANT_SHARE else None
+        stats = self._corpus_stats()
+        if stats is None:
+            return None
+        long = stats.dominant_long_form(short_key, min_share=DOMINANT_SHARE)
+        if long is None:
+            return None
+        lk = variant_key(long)
+        # join only a node this corpus has: a background meaning alone makes no node
+        return lk if lk in self.spellings or lk in self.fixed_ids else None
+
+    def _corpus_stats(self):
+        if self._stats is None:
+            try:
+                from .corpus_stats import CorpusStats
+                self._stats = CorpusStats.default()
+            except ImportError:  # pragma: no cover - the module ships with kg
+                self._stats = False
+        return self._stats or None
 
     def _id_for_key(self, k: str) -> str:
         if k in self.fixed_ids:
@@ -72,16 +122,39 @@ class Resolver:
         names = self.spellings.get(k)
         if not names:
             return slug(k)
-        # the most common spelling; ties broken by the string, so input order never matters
-        display = min(names.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        return slug(display)
+        return slug(_most_frequent(names))
+
+    def label(self, cid: str, e: Entity) -> str:
+        """The canonical label of the node ``cid``: the lexicon's name, else the most
+        frequent spelling of its key."""
+        if cid in self._lexicon_names():
+            name = self._lexicon_names().get(cid)
+            if name:
+                return name
+        names = self.spellings.get(variant_key(e.name))
+        return _most_frequent(names) if names else e.name
+
+    def _is_lexicon(self, e: Entity) -> bool:
+        """Known to the lexicon: its id is an entry's (a paper's own definition that
+        overrode the entry gave it an id of its own)."""
+        return e.id in self._lexicon_names()
+
+    def _lexicon_names(self) -> dict[str, str]:
+        names = getattr(self, "_names", None)
+        if names is None:
+            lex = self._lexicon
+            if lex is None:
+                from .extract.lexicon import Lexicon
+                lex = Lexicon.load()
+            names = self._names = {entry.id: entry.name for entry in lex.entries.values()}
+        return names
 
     def resolve(self, ex: PaperExtraction) -> PaperExtraction:
         ids: dict[str, str] = {}
         entities: list[Entity] = []
         seen: dict[str, Entity] = {}
         for e in ex.entities:
-            cid = self.canonical_id(e)
+            cid = self.canonical_id(e, ex.paper.id)
             ids[e.id] = cid
             if cid in seen:
                 # two entities of one paper resolved to one thing: merge their forms
@@ -92,7 +165,8 @@ class Resolver:
                 keep.mentions = sorted(keep.mentions + e.mentions, key=lambda m: (m.field != "title", m.start))
                 keep.proposed = keep.proposed or e.proposed
                 continue
-            ne = replace(e, id=cid, aliases=list(e.aliases), mentions=list(e.mentions))
+            ne = replace(e, id=cid, aliases=list(e.aliases), mentions=list(e.mentions),
+                         label=self.label(cid, e))
             seen[cid] = ne
             entities.append(ne)
         relations: list[Relation] = []
@@ -107,9 +181,13 @@ class Resolver:
         return PaperExtraction(paper=ex.paper, entities=entities, relations=relations, results=ex.results)
 
 
-def resolve(extractions: Iterable[PaperExtraction]) -> list[PaperExtraction]:
+def _most_frequent(names: Counter) -> str:
+    return min(names.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def resolve(extractions: Iterable[PaperExtraction], **kw) -> list[PaperExtraction]:
     """Resolve a (small) corpus held in memory; large runs use :class:`Resolver` in two passes."""
     exs = list(extractions)
-    r = Resolver()
+    r = Resolver(**kw)
     r.observe_all(exs)
     return [r.resolve(ex) for ex in exs]

@@ -11,7 +11,22 @@
 * Every query runs in a worker process (:class:`kg.query.QueryService`) with a time bound
   (the worker is killed past it: 503) and a row bound (``X-Result-Truncated: true``).
   A malformed query gets 400 with the parser's message, line and column.
+* CORS: every answer allows any origin (``Access-Control-Allow-Origin: *``) and preflight
+  ``OPTIONS`` requests are answered, so a browser SPARQL client on another origin (YASGUI,
+  a notebook page) can query it.  The endpoint is read-only and sends no cookies, so this
+  opens nothing that ``curl`` could not already do.
+* ``format=html`` (the form's default), or ``Accept: text/html`` ahead of every result
+  type, gives the results as an HTML page: a table (SELECT), the answer (ASK) or Turtle
+  (CONSTRUCT / DESCRIBE), with the form to edit the query.
+* A client that disconnects mid-answer is logged as one line, not a traceback.
 * Binds 127.0.0.1 by default.
+
+Why a hand-written server rather than ``oxigraph serve`` or rdflib-endpoint: the endpoint
+must be read-only, bound in time per query (a runaway query is killed in its worker
+process) and in rows, and serve the same engines as ``kg query`` (pyoxigraph or rdflib);
+Oxigraph's server is a separate Rust binary that is not on PyPI's dependency path and has
+no per-query time limit, and rdflib-endpoint brings FastAPI and uvicorn and runs rdflib
+only.  What they add over this file (CORS, an HTML view) is a few lines here.
 """
 from __future__ import annotations
 
@@ -33,12 +48,14 @@ MAX_BODY = 1 << 20  # bytes of a POSTed query
 # media types we produce, and the short names of the format parameter
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
+    "html": "text/html",
     "xml": "application/sparql-results+xml",
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
 }
 GRAPH_TYPES = {
     "ttl": "text/turtle",
+    "html": "text/html",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
@@ -56,7 +73,13 @@ _ALIASES = {
     "text/plain": "nt",
     "jsonld": "jsonld", "json-ld": "jsonld", "application/ld+json": "jsonld",
     "rdfxml": "rdfxml", "rdf": "rdfxml", "rdf+xml": "rdfxml", "application/rdf+xml": "rdfxml",
+    "html": "html", "text/html": "html", "application/xhtml+xml": "html",
 }
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "X-Result-Truncated, Content-Type, Content-Length",
+}
+_DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _STATUS = {"syntax": 400, "param": 400, "update": 403, "forbidden": 403, "timeout": 503,
            "busy": 503, "evaluation": 500, "load": 500}
 
@@ -106,7 +129,9 @@ def choose_format(kind: str, accept: str | None, fmt: str | None) -> str | None:
     return None
 
 
-def render(result: QueryResult, name: str) -> tuple[bytes, str]:
+def render(result: QueryResult, name: str, query: str = "", page=None) -> tuple[bytes, str]:
+    if name == "html":
+        return (page or results_page)(result, query).encode("utf-8"), "text/html; charset=utf-8"
     body = {
         "json": result.to_json, "xml": result.to_xml, "csv": result.to_csv, "tsv": result.to_tsv,
         "ttl": result.to_turtle, "nt": result.to_ntriples, "jsonld": result.to_jsonld,
@@ -116,9 +141,54 @@ def render(result: QueryResult, name: str) -> tuple[bytes, str]:
     return body.encode("utf-8"), f"{media}; charset=utf-8"
 
 
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    text = html.escape(term.value)
+    if term.kind == "uri":
+        return f'<a href="{html.escape(term.value, quote=True)}">{text}</a>'
+    if term.kind == "bnode":
+        return f"_:{text}"
+    return text
+
+
+def results_page(result: QueryResult, query: str = "", form: str = "") -> str:
+    """The result of ``query`` as an HTML page (SELECT table, ASK answer, or Turtle)."""
+    if result.kind == "ask":
+        body = f"<p>Answer: <b>{'yes' if result.boolean else 'no'}</b></p>"
+    elif result.kind == "graph":
+        body = f"<pre>{html.escape(result.to_turtle())}</pre>"
+    else:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in result.columns)
+        rows = "".join("<tr>" + "".join(f"<td>{_cell(t)}</td>" for t in r) + "</tr>\n"
+                       for r in result.rows)
+        body = f"<table><thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table>"
+    n = len(result)
+    what = "triple" if result.kind == "graph" else "row"
+    count = "" if result.kind == "ask" else (
+        f"<p>{n} {what}{'s' if n != 1 else ''}" + (" (truncated at the row limit)" if result.truncated else "")
+        + f" in {result.elapsed:.3f} s</p>")
+    return f"""<!doctype html><meta charset="utf-8"><title>kg SPARQL results</title>
+<style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}}
+th{{background:#f3f3f3}} pre{{white-space:pre-wrap}}</style>
+<h1>Results</h1>
+{count}{body}
+{form}
+"""
+
+
 class SparqlServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, _DISCONNECTS):  # the client went away: not our error
+            if not self.quiet:
+                sys.stderr.write(f"{client_address[0]} - client disconnected ({type(exc).__name__})\n")
+            return
+        super().handle_error(request, client_address)
 
     def __init__(self, address, service: QueryService, quiet: bool = False):
         self.service = service
@@ -150,11 +220,16 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Vary", "Accept")
-        for k, v in (headers or {}).items():
+        for k, v in {**CORS_HEADERS, **(headers or {})}.items():
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except _DISCONNECTS:
+                self.close_connection = True
+                if not self.server.quiet:
+                    sys.stderr.write(f"{self.address_string()} - client disconnected before the answer\n")
 
     def _error(self, status: int, message: str) -> None:
         self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
@@ -172,6 +247,18 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._run(params)
 
     do_HEAD = do_GET
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - a CORS preflight
+        url = urlsplit(self.path)
+        if url.path not in ("/", "/sparql"):
+            return self._error(404, f"not found: {url.path} (the endpoint is /sparql)")
+        asked = self.headers.get("Access-Control-Request-Headers") or "Content-Type, Accept"
+        self.send_response(204)
+        for k, v in {**CORS_HEADERS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                     "Access-Control-Allow-Headers": asked, "Access-Control-Max-Age": "86400",
+                     "Content-Length": "0"}.items():
+            self.send_header(k, v)
+        self.end_headers()
 
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
@@ -237,27 +324,35 @@ class SparqlHandler(BaseHTTPRequestHandler):
             name = choose_format(kind, self.headers.get("Accept"), fmt) or (
                 "ttl" if kind == "graph" else "json")
         try:
-            body, ctype = render(result, name)
+            body, ctype = render(result, name, sparql,
+                                 page=lambda r, q: results_page(r, q, self._form(q, heading=False)))
         except Exception as e:  # pragma: no cover - a serializer failure
             log.exception("rendering failed")
             return self._error(500, f"cannot render the result as {name}: {e}")
         headers = {"X-Result-Truncated": "true"} if result.truncated else {}
         self._send(200, body, ctype, headers)
 
-    def _form(self) -> str:
+    _EXAMPLE = """PREFIX kgv: <https://w3id.org/kg-ml/vocab#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?label ?n WHERE { ?e skos:prefLabel ?label ; kgv:mentionCount ?n } ORDER BY DESC(?n) LIMIT 20"""
+
+    def _form(self, query: str | None = None, heading: bool = True) -> str:
+        svc = self.server.service
+        options = "".join(f"<option>{f}</option>" for f in ("html", "json", "xml", "csv", "tsv"))
+        form = f"""<form method="post" action="/sparql">
+<textarea name="query" rows="12" cols="100">{html.escape(query or self._EXAMPLE)}</textarea><br>
+<select name="format">{options}</select>
+<button>Run</button></form>"""
+        if not heading:
+            return form
         examples = "".join(
             f"<li><b>{html.escape(q.name)}</b>: {html.escape(q.title)}</li>" for q in list_queries())
-        svc = self.server.service
         return f"""<!doctype html><meta charset="utf-8"><title>kg SPARQL endpoint</title>
 <h1>kg SPARQL endpoint</h1>
 <p>Graph: <code>{html.escape(Path(svc.path).name)}</code> &middot; engine {svc.engine} &middot;
-time limit {svc.timeout:g} s &middot; at most {svc.max_rows} rows &middot; read-only.</p>
-<form method="post" action="/sparql">
-<textarea name="query" rows="12" cols="100">PREFIX kgv: &lt;https://w3id.org/kg-ml/vocab#&gt;
-PREFIX skos: &lt;http://www.w3.org/2004/02/skos/core#&gt;
-SELECT ?label ?n WHERE {{ ?e skos:prefLabel ?label ; kgv:mentionCount ?n }} ORDER BY DESC(?n) LIMIT 20</textarea><br>
-<select name="format"><option>json</option><option>xml</option><option>csv</option><option>tsv</option></select>
-<button>Run</button></form>
+time limit {svc.timeout:g} s &middot; at most {svc.max_rows} rows &middot; read-only.
+Results come as an HTML table here, or SPARQL JSON / XML / CSV / TSV.</p>
+{form}
 <p>Named queries (<code>kg query --list</code>):</p><ul>{examples}</ul>
 """
 

@@ -37,10 +37,10 @@ def test_different_things_stay_apart(extractor):
 
 
 def test_abbreviation_defined_elsewhere_resolves_bare_use():
-    a = ex("a", ent("Contrastive Leave One Out Boost", ["CLOOB"], type_="Method"))
-    b = ex("b", ent("CLOOB", type_="Method"))
+    a = ex("a", ent("Contrastive Leave One Out Widget", ["CLOOW"], type_="Method"))
+    b = ex("b", ent("CLOOW", type_="Method"))
     ra, rb = resolve([a, b])
-    assert ra.entities[0].id == rb.entities[0].id == "contrastive-leave-one-out-boost"
+    assert ra.entities[0].id == rb.entities[0].id == "contrastive-leave-one-out-widget"
 
 
 def test_ambiguous_abbreviation_is_not_resolved():
@@ -60,9 +60,9 @@ def test_canonical_id_does_not_depend_on_input_order():
 
 def test_relations_follow_resolved_ids():
     ev = Evidence("abstract", 0, 10, "x")
-    a = ex("a", ent("Contrastive Leave One Out Boost", ["CLOOB"], type_="Method"))
-    b = ex("b", ent("CLOOB", type_="Method"), ent("CLIP", type_="Model"),
-           rels=[Relation("CLOOB", "outperforms", "CLIP", ev, "r", head_id="cloob", tail_id="clip")])
+    a = ex("a", ent("Contrastive Leave One Out Widget", ["CLOOW"], type_="Method"))
+    b = ex("b", ent("CLOOW", type_="Method"), ent("CLIP", type_="Model"),
+           rels=[Relation("CLOOW", "outperforms", "CLIP", ev, "r", head_id="cloow", tail_id="clip")])
     _, rb = resolve([a, b])
     (r,) = rb.relations
-    assert r.head_id == "contrastive-leave-one-out-boost" and r.tail_id == "clip"
+    assert r.head_id == "contrastive-leave-one-out-widget" and r.tail_id == "clip"

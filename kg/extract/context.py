@@ -29,6 +29,20 @@ TYPE_NOUNS = {
     "training": "Method", "tuning": "Method", "optimization": "Method", "learning": "Method",
     "distillation": "Method", "attention": "Method", "alignment": "Method",
 }
+# Plural (and class) nouns that introduce lists of names: "models such as X and Y",
+# "three pretrained FMs (X, Y, Z)", "baselines, including X", "X, a multimodal VAE".
+CLASS_NOUNS = {
+    "models": "Model", "llms": "Model", "mllms": "Model", "vlms": "Model", "lms": "Model",
+    "fms": "Model", "networks": "Model", "architectures": "Model", "backbones": "Model",
+    "detectors": "Model", "encoders": "Model", "transformers": "Model", "checkpoints": "Model",
+    "vae": "Model", "vaes": "Model", "gan": "Model", "gans": "Model", "cnn": "Model", "rnn": "Model",
+    "vlm": "Model", "mllm": "Model", "llm": "Model", "detector": "Model", "classifier": "Model",
+    "architecture": "Model", "system": "Model",
+    "methods": "Method", "approaches": "Method", "algorithms": "Method", "techniques": "Method",
+    "baselines": "Method", "baseline": "Method", "frameworks": "Method", "solver": "Method",
+    "solvers": "Method", "engine": "Method", "layer": "Method", "strategies": "Method",
+    "datasets": "Dataset", "corpora": "Dataset", "benchmarks": "Benchmark",
+}
 # Names whose last part says what they are: HumanEval, TVBench, WebArena, NarrativeQA.
 _SUFFIX_TYPES = [
     (re.compile(r"(?:Bench|bench|BENCH|Eval|EVAL|Arena|Test|Exam|QA|GLUE|Leaderboard)(?:[-\d.+ ]*[A-Za-z]{0,4})?$"), "Benchmark"),
@@ -56,6 +70,8 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
         if t.is_punct and t.text not in "-":
             break
         typ = TYPE_NOUNS.get(t.lower_)
+        if typ in ("Dataset", "Benchmark") and t.lower_ in {"benchmarks", "datasets", "corpora"}:
+            break  # "VQA benchmarks", "EHR datasets": a kind of data, not a name
         if typ:
             # "X-based model", "X data" are about something else when X is plural or generic
             if t.lower_ in {"data", "learning", "training", "tuning", "evaluation", "test",
@@ -78,9 +94,51 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
             break
     m = _APPOSITION.match(text_of(doc)[span.end_char: sentence(span).end_char])
     if m:
-        typ = TYPE_NOUNS.get(m.group("noun").lower())
+        noun = m.group("noun").lower()
+        typ = TYPE_NOUNS.get(noun) or CLASS_NOUNS.get(noun)
         if typ:
             return typ, f"apposition:'{m.group('noun')}'"
+    return None
+
+
+_LIST_INTRO = re.compile(
+    r"\b(?P<noun>[A-Za-z]+)\s*(?:\([^()]{1,12}\)\s*)?,?\s*(?:such\s+as|including|like|e\.g\.,?|namely|\(|:)\s*"
+    r"(?:[^,;:()]{1,40}?(?:\s*\([^()]{0,24}\))?\s*,\s*(?:and\s+|or\s+)?)*(?:and\s+|or\s+)?$", re.I)
+_SCORE_AFTER = re.compile(r"^\s*(?:\(\s*[-+]?\d[\d.,]*\s*%?|[-+]?\d+(?:\.\d+)?\s*(?:%|→|->|rightarrow))")
+# "ARC-DA 31.6 -> 52.1 F1", "+7.6% on ImageCoDe": a score reported on X
+_SCORE_CHANGE_AFTER = re.compile(r"^\s*:?\s*[-+]?\d+(?:\.\d+)?\s*%?\s*(?:→|->|rightarrow|to\s+\d)")
+_SCORE_BEFORE = re.compile(r"[-+]?\d+(?:\.\d+)?\s*(?:%|points?|pp)\s+(?:\w+\s+)?(?:on|in)\s+(?:the\s+)?$", re.I)
+_BEATEN_BEFORE = re.compile(r"\b(?:surpass\w*|outperform\w*|beat\w*|than|over|versus|vs\.?|against)\s+"
+                            r"(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.I)
+_DOES_AFTER = re.compile(r"^\s*(?:\([^()]{0,30}\)\s*)?(?:achieves|outperforms|surpasses|attains|obtains|"
+                         r"reaches|yields|delivers|improves|exceeds|distills|generates|predicts|"
+                         r"learns|reduces|enables|consistently|significantly|also)\b")
+
+
+def type_from_neighbours(doc: Doc, span: Span) -> tuple[str, str] | None:
+    """'models such as X', 'FMs (X, Y, Z)': the noun that introduces a list; 'X (87.2%)' after
+    'on ...': a score on a benchmark; 'X achieves', 'surpassing X (0.71)': a method at work."""
+    sent = sentence(span)
+    text = text_of(doc)
+    left = text[max(sent.start_char, span.start_char - 160): span.start_char]
+    right = text[span.end_char: sent.end_char]
+    m = _LIST_INTRO.search(left)
+    if m:
+        typ = CLASS_NOUNS.get(m.group("noun").lower())
+        if typ:
+            return typ, f"list-after:'{m.group('noun')}'"
+    if _SCORE_AFTER.match(right):
+        if _BEATEN_BEFORE.search(left[-60:]):
+            return "Method", "role:surpassing X (score)"
+        if re.search(r"\b(?:on|across|in)\b", left[-80:], re.I) and _EVAL_WORDS.search(left):
+            return "Benchmark", "role:score on X"
+    if _SCORE_CHANGE_AFTER.match(right) or _SCORE_BEFORE.search(left[-40:]):
+        return "Benchmark", "role:score on X"
+    if _DOES_AFTER.match(right):
+        return "Method", "role:X achieves"
+    before = re.search(r"\b(?:method|algorithm|approach|baseline|framework|solver|technique)\s+$", left, re.I)
+    if before:
+        return "Method", f"context:'{before.group(0).strip()} {span.text}'"
     return None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model import ENTITY_TYPES
-from ..normalize import key, slug
+from ..normalize import key, slug, variant_key
 
 LEXICON_DIR = resources.files("kg") / "lexicon"
 
@@ -100,8 +100,27 @@ class Lexicon:
                 self.generic.add(key(line))
 
     def lookup(self, text: str) -> LexiconEntry | None:
+        """The entry ``text`` names: by key, else by variant key (a plural, a British
+        spelling or TeX debris of a known name: "ViTs", "Kolmogorov-Arnold Networks")."""
         eid = self.by_key.get(key(text))
+        if eid is not None and self.entries[eid].case_sensitive and not self.accepts(self.entries[eid], text):
+            eid = None  # "ViTs" is not VITS, the speech model
+        if eid is None:
+            eid = self._by_variant().get(variant_key(text))
+            if eid is not None and self.entries[eid].case_sensitive and variant_key(text) not in {
+                    variant_key(f) for f in self.entries[eid].forms if f.lower() != f}:
+                eid = None
         return self.entries[eid] if eid else None
+
+    def _by_variant(self) -> dict[str, str]:
+        table = self.__dict__.get("_variant_table")
+        if table is None or table[0] != len(self.by_key):
+            index: dict[str, str] = {}
+            for k, eid in sorted(self.by_key.items()):
+                for f in self.entries[eid].forms:
+                    index.setdefault(variant_key(f), eid)
+            table = self.__dict__["_variant_table"] = (len(self.by_key), index)
+        return table[1]
 
     def is_generic(self, text: str) -> bool:
         k = key(text)
@@ -131,6 +150,12 @@ class Lexicon:
             if len(letters) <= 5 and letters and all(c.isupper() for c in letters):
                 if sum(c.isupper() for c in matched) < len(letters):
                     continue
+            # A name with its own casing inside a word ("QuALITY", "MultiPL-E", "GloVe", "PaLM",
+            # "LoRA") is not the ordinary word written in title or lower case ("Quality",
+            # "Multiple", "Glove", "Palm", "LoRa" the radio): its inner capitals must be there.
+            if _inner_capitals(f) and not any(c.isdigit() for c in f) and not (
+                    _same_case_pattern(f, matched) or matched.isupper()):
+                continue
             if any(c.isupper() for c in f) and not any(c.isupper() for c in matched):
                 if any(c.isdigit() for c in f) or matched.count("-") >= 2:
                     return True
@@ -139,6 +164,18 @@ class Lexicon:
                     continue
             return True
         return False
+
+
+def _inner_capitals(form: str) -> bool:
+    """A capital after a lower-case letter in one word: 'QuALITY', 'GloVe', 'LoRA', 'PaLM';
+    not 'GPT', 'Llama 2', 'Stable Diffusion'."""
+    return any(a.islower() and b.isupper() for w in re.split(r"[\s\-]+", form) for a, b in zip(w, w[1:]))
+
+
+def _same_case_pattern(form: str, matched: str) -> bool:
+    fl = [c.isupper() for c in form if c.isalpha()]
+    ml = [c.isupper() for c in matched if c.isalpha()]
+    return fl == ml
 
 
 def spelling_variants(form: str) -> set[str]:

@@ -23,13 +23,13 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..model import Entity, Mention, Paper, PaperExtraction
-from ..normalize import key, slug
-from . import context
+from ..normalize import key, slug, variant_key
+from . import context, evidence, texmap
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
 from .sentences import sentence, text_of
-from .shapes import extend_with_version, shape_spans
+from .shapes import extend_with_version, is_name_like, shape_spans
 from .tokenizer import make_nlp
 
 # title and abstract are joined by SEPARATOR (". "): cheap to tokenise, and a sentence break
@@ -74,7 +74,8 @@ class Extractor:
 
     # ---- public interface ------------------------------------------------------------
     def extract(self, paper: Paper) -> PaperExtraction:
-        return self._extract_doc(paper, self.nlp(self._text(paper)))
+        clean = texmap.detex_paper(paper)
+        return self._extract_doc(paper, self.nlp(self._text(clean.paper)), clean)
 
     def pipe(self, papers: Iterable[Paper], batch_size: int = 256) -> Iterator[PaperExtraction]:
         """Extract a stream of papers lazily, one result per paper, in input order."""
@@ -87,23 +88,31 @@ class Extractor:
                     break
             if not batch:
                 return
-            docs = self.nlp.pipe((self._text(p) for p in batch), batch_size=batch_size)
-            for paper, doc in zip(batch, docs):
-                yield self._extract_doc(paper, doc)
+            cleaned = [texmap.detex_paper(p) for p in batch]
+            docs = self.nlp.pipe((self._text(c.paper) for c in cleaned), batch_size=batch_size)
+            for paper, clean, doc in zip(batch, cleaned, docs):
+                yield self._extract_doc(paper, doc, clean)
 
     # ---- stages ----------------------------------------------------------------------
     @staticmethod
     def _text(paper: Paper) -> str:
         return paper.title + SEPARATOR + paper.abstract
 
-    def _extract_doc(self, paper: Paper, doc: Doc) -> PaperExtraction:
+    def _extract_doc(self, paper: Paper, doc: Doc, clean: texmap.Detexed | None = None) -> PaperExtraction:
+        """``doc`` is of ``clean.paper`` (TeX-free, see ``kg.extract.texmap``), or of
+        ``paper`` itself without ``clean``; offsets come out in ``paper``'s own text."""
+        original = paper
+        if clean is not None:
+            paper = clean.paper
         abstract_offset = len(paper.title) + len(SEPARATOR)
         cands = self._candidates(paper, doc)
         entities, cand_entity = self._merge(cands, doc, paper, abstract_offset)
         _propagate_list_types(text_of(doc), cands, cand_entity)
+        entities, cands = _drop_unevidenced(entities, cands, cand_entity)
         relations = find_relations(doc, cands, cand_entity, entities, abstract_offset)
         results = find_results(doc, cands, cand_entity, entities, abstract_offset)
-        return PaperExtraction(paper=paper, entities=entities, relations=relations, results=results)
+        ex = PaperExtraction(paper=paper, entities=entities, relations=relations, results=results)
+        return ex if clean is None else texmap.to_original(ex, original, clean)
 
     def _candidates(self, paper: Paper, doc: Doc) -> list[Candidate]:
         lex = self.lexicon
@@ -177,7 +186,18 @@ class Extractor:
         if title_span is not None:
             add(title_span, "title", lex.lookup(title_span.text), in_title=True, title_type=title_type)
         for s in shape:
-            add(extend_with_version(doc, s), "shape", lex.lookup(s.text))
+            text = s.text
+            if len(s) == 1 and (evidence.is_word_with_number(text) or evidence.has_irregular_case(text)):
+                continue  # "Stage-1", "MAsk": words, not names
+            base = evidence.modifier_base(text) if len(s) == 1 else None
+            if base is not None:
+                # "CLIP-Driven", "Grad-CAM-Based": the name inside the modifier, if it is one
+                entry = lex.lookup(base)
+                if entry is not None or (is_name_like(base) and not lex.is_generic(base)):
+                    cands.append(Candidate(s.start_char, s.start_char + len(base), base,
+                                           "lexicon" if entry is not None else "shape", entry))
+                continue
+            add(extend_with_version(doc, s), "shape", lex.lookup(text))
         for s in introduced:
             add(s, "introduced", lex.lookup(s.text))
 
@@ -250,10 +270,14 @@ class Extractor:
             # The paper's own definition beats the lexicon for an acronym with two meanings:
             # "Mixture-of-Denoisers (MoD)" is not the lexicon's MoD, Mixture-of-Depths.
             defined = [c for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
-            if defined and not any(_same_words(c.text, f) for c in defined for f in entry.forms):
+            long_forms = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2]
+            if defined and long_forms and not any(_same_words(c.text, f) for c in defined for f in long_forms):
                 entry = None
                 for c in members:
                     c.entry = None
+        if all(evidence.reads_as_measure(text_of(doc), c.end) for c in members) and not any(
+                "abbr_of" in c.extras for c in members):
+            return None  # "SD = 0.24%", "an MAE of 0.12": a statistic, not Stable Diffusion
         rules = {c.rule for c in members}
         forms: list[str] = []
         for c in sorted(members, key=lambda c: c.start):
@@ -304,10 +328,14 @@ class Extractor:
                     proposed_rule = r
                     break
         if entry is not None and proposed_rule not in (
-                "proposed:title-name", "proposed:named", "proposed:apposition",
-                "proposed:our-contribution", "proposed:we-propose-direct"):
+                "proposed:title-name", "proposed:named", "proposed:apposition"):
             # a well-known artifact is this paper's own only when the text says so plainly
             proposed_rule = None
+        if entry is None and base is None and literal is None:
+            verdict = self._artifact_evidence(members, typ, type_rule, proposed_rule)
+            if verdict is None:
+                return None
+            typ, type_rule = verdict
         # ties broken by name: iterating a set of strings differs from process to process
         best_rule = min(rules, key=lambda r: (-CONFIDENCE.get(r, 0.5), r))
         confidence = max(CONFIDENCE.get(r, 0.5) for r in rules)
@@ -319,12 +347,39 @@ class Extractor:
                       mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
                       confidence=confidence, type_rule=type_rule)
 
+    def _artifact_evidence(self, members: list[Candidate], typ: str, type_rule: str,
+                           proposed_rule: str | None) -> tuple[str, str] | None:
+        """(type, type rule) of a name the lexicon does not know, or None when its long form
+        says it is a term, a task or a thing; a type rule still "default" is decided after
+        the list rule (``_drop_unevidenced``)."""
+        # only a plain statement ("called X", "X, a new ...", the title's name) makes a paper's
+        # "Geographic Information System (GIS)" its own artifact
+        proposed = proposed_rule in _STRONG_PROPOSALS
+        longs = [c.text for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
+        shorts = [c.extras["abbr_of"].text for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
+        if longs and proposed_rule is not None and evidence.long_form_type(max(longs, key=len))[1].startswith("task:"):
+            proposed = True  # "we propose Reward Difference Prediction (RDP)": a method named for its task
+        if longs:
+            long = max(longs, key=len)
+            head_type, head_rule = evidence.long_form_type(long)
+            if head_rule.startswith("not-artifact") and not proposed:
+                return None  # "Visual Place Recognition (VPR)", "Radio Access Network (RAN)"
+            if head_type is None and evidence.is_lowercase_phrase(long) and not proposed and not any(
+                    any(ch.islower() for ch in sh) for sh in shorts):
+                return None  # "electric vehicle (EV)": a term; "feature-wise ... (FiLM)" is coined
+            if type_rule == "default" and head_type is not None:
+                return head_type, head_rule
+        return typ, type_rule  # still "default": a list neighbour may type it, else it goes
+
     def _type(self, doc: Doc, spans: list[Span], forms: list[str], name: str,
               look_before: list[bool]) -> tuple[str, str]:
         votes: dict[str, int] = {}
         why: dict[str, str] = {}
         for s, before in zip(spans, look_before):
-            for r, weight in ((context.type_from_context(doc, s, before), 3), (context.type_from_role(doc, s), 2)):
+            near = context.type_from_neighbours(doc, s)
+            near_weight = 1 if near and near[1].startswith(("role:X achieves", "role:surpassing")) else 2
+            for r, weight in ((context.type_from_context(doc, s, before), 3), (context.type_from_role(doc, s), 2),
+                              (near, near_weight)):
                 if r:
                     votes[r[0]] = votes.get(r[0], 0) + weight
                     why.setdefault(r[0], r[1])
@@ -346,7 +401,8 @@ _FUNCTION_WORDS = {"of", "from", "with", "for", "the", "a", "an", "to", "in", "o
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _FUNCTION_WORDS}
+    # singular and American: "Diffusion Transformers" has the words of "Diffusion Transformer"
+    return {variant_key(w) for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _FUNCTION_WORDS}
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -441,7 +497,23 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     return out
 
 
-_LIST_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or|/)\s*$")
+# "MSVD and LSMDC", "ImageNette (87.2%), ImageWoof": a list, with the results in between
+_LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,24}\)\s*)?(?:,|and|or|,\s*and|,\s*or|/)\s*$")
+
+
+_STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
+
+
+def _drop_unevidenced(entities: list[Entity], cands: list[Candidate], cand_entity: dict[int, Entity]):
+    """A name nothing typed (no lexicon entry, no context, no list neighbour) and that the
+    paper does not propose is not taken for an artifact: "Method" is no default."""
+    dropped = {id(e) for e in entities if e.type_rule == "default" and not e.proposed}
+    if not dropped:
+        return entities, cands
+    for c in cands:
+        if id(cand_entity.get(id(c))) in dropped:
+            del cand_entity[id(c)]
+    return [e for e in entities if id(e) not in dropped], [c for c in cands if id(c) in cand_entity]
 
 
 def _propagate_list_types(text: str, cands: list[Candidate], cand_entity: dict[int, Entity]) -> None:

@@ -53,12 +53,19 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
     ("uses", re.compile(
         r"\b(?:us(?:e|es|ed|ing)|employ(?:s|ed|ing)?|leverag(?:e|es|ed|ing)|utili[sz](?:e|es|ed|ing)|"
         r"adopt(?:s|ed|ing)?|incorporat(?:e|es|ed|ing)|appl(?:y|ies|ied|ying)|"
-        r"with\s+the\s+help\s+of|consists?\s+of|compris(?:e|es|ing)|includ(?:e|es|ing)|"
+        r"integrat(?:e|es|ed|ing)|combin(?:e|es|ing)|"
+        r"with\s+the\s+help\s+of|consists?\s+of|compris(?:e|es|ing)|includ(?:e|es)|"
         r"relies\s+on|rely\s+on|powered\s+by|via|through|by\s+means\s+of)\b", re.I),
      None, {"Method", "Model", "Dataset"}),
 ]
 _SUBJECT_WE = re.compile(r"\b(?:we|our|ours|it|this\s+(?:paper|work|method|model|approach|framework)|"
-                         r"the\s+(?:proposed|resulting)|our\s+\w+)\b", re.I)
+                         r"the\s+(?:proposed|resulting|framework|approach|architecture|pipeline)|our\s+\w+)\b", re.I)
+# the subject pronoun's clause ends before the trigger: "we find that existing methods, which use X"
+_SUBJECT_CLAUSE_END = re.compile(r"[;:]|\b(?:which|that|who|whose|where|whereas|while|unlike|existing|prior|"
+                                 r"previous|conventional|traditional)\b", re.I)
+# "it" is a subject only at the start of a clause, not in "makes it hard to use X"
+_OBJECT_IT = re.compile(r"\b(?:make|makes|made|making|render|renders|find|finds|keep|keeps|to|of|on|in|with|"
+                        r"from|for|by|than|that)\s+it\b", re.I)
 _MAX_GAP_WORDS = 7
 _FRONTED = re.compile(r"^\s*(?:On|Across|In)\s+[^,;]{1,80},", re.I)
 _CLAUSE_BREAK = re.compile(r"[;]|\b(?:while|whereas|but|although|however)\b", re.I)
@@ -72,8 +79,9 @@ def _sentences(doc: Doc):
 def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, Entity],
                    entities: list[Entity], abstract_offset: int) -> list[Relation]:
     text = text_of(doc)
+    title_end = abstract_offset - len(SEPARATOR)
     proposed = [e for e in entities if e.proposed]
-    main = proposed[0] if proposed else None
+    title_main = next((e for e in proposed if "title-name" in e.rule), None)
     out: dict[tuple[str, str, str], Relation] = {}
     for s0, s1 in _sentences(doc):
         ments = [(c, cand_entity[id(c)]) for c in cands
@@ -81,36 +89,68 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
         if not ments:
             continue
         sentence = text[s0:s1]
+        in_title = s0 < title_end
+        contrast = _contrast_zone(text, s0, s1, ments)
         for rel, pattern, head_types, tail_types in TRIGGERS:
+            main = _main_for(proposed, title_main, head_types)
             for m in pattern.finditer(sentence):
                 t_start, t_end = s0 + m.start(), s0 + m.end()
+                # a trigger inside "unlike X, which uses Y" describes a criticised baseline
+                if contrast and contrast[0] <= t_start < contrast[1]:
+                    continue
+                # "without using X", "hindering the use of X", "instead of fine-tuning on X"
+                if _NEGATED.search(text[max(s0, t_start - 40):t_start]):
+                    continue
                 # tails: mentions after the trigger, up to a clause break
                 rest = text[t_end:s1]
                 brk = _CLAUSE_BREAK.search(rest)
                 limit = t_end + (brk.start() if brk else len(rest))
                 tails = [(c, e) for c, e in ments if t_end <= c.start < limit]
                 # the first tail follows the trigger closely ("trained on [the] X", "on three
-                # benchmark datasets, i.e., X"), not at the far end of the sentence
-                if not tails or len(text[t_end:tails[0][0].start].split()) > _MAX_GAP_WORDS:
+                # benchmark datasets, i.e., X", "on long tasks (e.g., 26.9 F1 on X)"), not at the
+                # far end of the sentence
+                if not tails or not _close_tail(text[t_end:tails[0][0].start]):
                     continue
+                gap0 = text[t_end:tails[0][0].start]
+                if re.search(r"\b(?:without|not|no)\b", gap0, re.I):
+                    continue
+                # "trained on rankings that we create from X": X is in a relative clause
+                if re.search(r"\b(?:that|which|who|whose|where)\b", gap0, re.I):
+                    continue
+                # "outperforms all pre-trained baselines on X": an adjective, not a training step
+                if rel == "trained_on" and re.search(
+                        r"\b(?:baselines?|models?|methods?|approaches|networks?|encoders?|weights|checkpoints?|"
+                        r"LLMs?|versions?|representations?|features?|embeddings?)\b", m.group(0), re.I):
+                    continue
+                if rel == "uses" and re.match(r"appl", m.group(0), re.I) and re.search(r"\b(?:to|on)\b", gap0, re.I):
+                    continue  # "we apply it to X": X is what the method is applied to
                 # tails in a list: "on A, B and C" — stop at the first mention that is
                 # separated by more than list punctuation
                 tails = _list_run(text, tails)
-                inner = [(c, e) for c, e in ments if t_start <= c.start and c.end <= t_end
-                         and len(text[t_start:c.start].split()) <= 2] \
-                    if re.match(r"(?:compar|evaluat|test|benchmark)", m.group(0), re.I) else []
-                if inner:  # "we compare X with Y", "we evaluate X on Y": X is the head
-                    head, head_rule = inner[0][1], "object"
-                else:
-                    head, head_rule = _head(text, s0, t_start, ments, main)
+                head, head_rule = _trigger_head(text, s0, s1, t_start, t_end, m, ments, main, rel, head_types,
+                                                tails)
                 if head is None:
+                    continue
+                if in_title and head_rule != "object" and not _title_head_ok(text, s0, t_start, ments, head,
+                                                                             title_main):
                     continue
                 if head_types and head.type not in head_types:
                     continue
+                if not _arg_ok(head):
+                    continue
                 for c, tail in tails:
-                    if tail is head or (tail_types and tail.type not in tail_types):
+                    if tail is head or (tail_types and tail.type not in tail_types) or not _arg_ok(tail):
+                        continue
+                    # "a method based on flow matching, termed X": X names the subject, it is
+                    # not what the trigger takes
+                    if _NAMED_BEFORE.search(text[max(s0, c.start - 30):c.start]):
+                        continue
+                    # "compared to prior MoEs": a plural after 'prior', 'existing' is a class
+                    if c.text.endswith("s") and _QUANTIFIER_BEFORE.search(text[max(s0, c.start - 30):c.start]):
                         continue
                     if rel == "uses" and (tail.type == "Benchmark" or head.type in ("Benchmark", "Dataset")):
+                        continue
+                    if _same_thing(head, tail):
                         continue
                     k = (head.id, rel, tail.id)
                     if k in out:
@@ -119,7 +159,7 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                         head=head.name, rel=rel, tail=tail.name, head_id=head.id, tail_id=tail.id,
                         evidence=sentence_evidence(text, s0, s1, abstract_offset),
                         rule=f"{rel}:{m.group(0).split()[0].lower()}+{head_rule}",
-                        confidence=0.7 if head_rule == "subject" else 0.6)
+                        confidence=0.7 if head_rule in ("subject", "object") else 0.6)
     # "On 0-shot MMLU, UL2 outperforms T0": a fronted benchmark is where the subject is evaluated
     for s0, s1 in _sentences(doc):
         m = _FRONTED.match(text[s0:s1])
@@ -133,10 +173,12 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
         for r in heads.values():
             for c, tail in fronted:
                 k = (r.head_id, "evaluated_on", tail.id)
-                if k not in out:
+                if k not in out and _arg_ok(tail):
                     out[k] = Relation(head=r.head, rel="evaluated_on", tail=tail.name, head_id=r.head_id,
                                       tail_id=tail.id, evidence=r.evidence, rule="evaluated_on:fronted-on",
                                       confidence=0.6)
+    for r in _compared_fronted(doc, cands, cand_entity, proposed, title_main, abstract_offset):
+        out.setdefault((r.head_id, r.rel, r.tail_id), r)
     for r in _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
     for r in _variant_relations(doc, cands, cand_entity, entities, abstract_offset):
@@ -144,6 +186,215 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
     for r in _component_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
     return _prefer_specific(list(out.values()))
+
+
+# ---- precision guards ------------------------------------------------------------------
+
+# A negation or an obstacle right before the trigger: "without using X", "hindering the use
+# of X", "instead of training on X", "no need to fine-tune on X", "fails to outperform X".
+_NEGATED = re.compile(
+    r"(?:\b(?:without|not|never|no|instead\s+of|rather\s+than|cannot|can't|don't|doesn't|fail(?:s|ed)?\s+to|"
+    r"unable\s+to|avoid(?:s|ed|ing)?|eliminat\w*|hinder\w*|prevent\w*|prohibit\w*|preclud\w*|"
+    r"lack(?:s|ed|ing)?|free\s+of|need\s+for|need\s+to|requir\w*\s+no|dispens\w*\s+with|"
+    r"challenges?\s+(?:of|in)|difficult\w*\s+(?:of|in)|cost\s+of|barriers?\s+to|limits?|limited|"
+    r"restricts?|bottleneck\w*)\s+(?:the\s+|any\s+|a\s+|an\s+)?(?:\w+\s+){0,1}|n't\s+)$", re.I)
+# "Unlike X, which uses Y, our Z ...", "In contrast to X, ...": the baseline's own clause
+_CONTRAST = re.compile(r"\b(?:unlike|in\s+contrast\s+to|as\s+opposed\s+to|contrary\s+to|different\s+from)\b", re.I)
+_MAIN_CLAUSE = re.compile(r",\s*(?:we|our|this|the\s+proposed|here|it|they)\b", re.I)
+# Names that are tasks, not artifacts: "Fine-Grained Visual Classification", "human-object interaction"
+_TASK_NAME = re.compile(
+    r"\b(?:classification|detection|segmentation|recognition|answering|retrieval|translation|summari[sz]ation|"
+    r"forecasting|tracking|captioning|localization|estimation|interaction|streaming|understanding)s?$", re.I)
+
+
+_NAMED_BEFORE = re.compile(r"\b(?:termed|called|named|dubbed|coined|denoted(?:\s+as)?)\s*,?\s*(?:the\s+|as\s+)?$", re.I)
+
+
+# a plural class, not one artifact: "Geospatial foundation models", "Video-Language Models"
+_CLASS_NAME = re.compile(r"\b(?:models|networks|methods|approaches|agents|transformers|llms|vlms|mllms|systems)$", re.I)
+
+
+def _arg_ok(e: Entity) -> bool:
+    """An entity that may take part in a relation: a name, not a class or a task.
+
+    Found by shape or context only (not the lexicon) and not proposed by the paper, an entity
+    needs a form with a capital or a digit ("consistency models", "potential of mean force"
+    are descriptions) and a name that is not a task ("Fine-Grained Visual Classification")."""
+    if e.proposed or e.rule.startswith("lexicon"):
+        return True
+    forms = [e.name, *e.aliases]
+    if not any(re.search(r"[A-Z0-9]", f) for f in forms):
+        return False
+    if _TASK_NAME.search(e.name) or _CLASS_NAME.search(e.name):
+        return False
+    return True
+
+
+def _same_thing(a: Entity, b: Entity) -> bool:
+    """Two entities of one paper that are one thing written two ways ("Contrastive Prefence
+    Learning" / "Contrastive Preference Learning", "Facial Spatiotemporal Graphs" / "Spatiotemporal
+    Graph"): a relation between them says nothing."""
+    wa = {w.rstrip("s") for w in re.split(r"[\s\-]+", a.name.lower()) if len(w) > 2}
+    wb = {w.rstrip("s") for w in re.split(r"[\s\-]+", b.name.lower()) if len(w) > 2}
+    if len(wa) < 2 or len(wb) < 2:
+        return False
+    # one misspelt word in a name of the same length, or a plural of the other
+    return wa == wb or len(wa) == len(wb) and len(wa & wb) / len(wa | wb) >= 0.5
+
+
+def _contrast_zone(text: str, s0: int, s1: int, ments) -> tuple[int, int] | None:
+    """The span of a sentence that describes what the paper argues against: from 'unlike' /
+    'in contrast to' to the main clause (', we ...', ', our ...', the paper's own entity) or,
+    when no main clause follows, to the end of the sentence."""
+    m = _CONTRAST.search(text, s0, s1)
+    if not m:
+        return None
+    end = s1
+    mc = _MAIN_CLAUSE.search(text, m.end(), s1)
+    if mc:
+        end = mc.start()
+    own = [c for c, e in ments if c.start > m.end() and e.proposed and text[:c.start].rstrip().endswith(",")]
+    if own:
+        end = min(end, own[0].start)
+    return m.start(), end
+
+
+def _close_tail(gap: str) -> bool:
+    if len(gap.split()) <= _MAX_GAP_WORDS:
+        return True
+    # "improves performance on long-context tasks (e.g., 23.5 -> 26.9 F1 on X"
+    m = re.fullmatch(r"([^()]*)\((?:e\.g\.|i\.e\.|including)?,?\s*[^()]*\b(?:on|in|for)\s+(?:the\s+)?", gap, re.I)
+    return bool(m) and len(m.group(1).split()) <= _MAX_GAP_WORDS
+
+
+def _main_for(proposed: list[Entity], title_main: Entity | None, head_types) -> Entity | None:
+    """The paper's own entity that 'we', 'our model', 'it' stand for, for a trigger whose
+    head must have one of head_types: the title's name when it fits, else the first
+    proposed method or model, else the first proposed entity that fits."""
+    fits = [e for e in proposed if not head_types or e.type in head_types]
+    if not fits:
+        return None
+    if title_main is not None and title_main in fits:
+        return title_main
+    return next((e for e in fits if e.type in ("Method", "Model")), fits[0])
+
+
+def _subject_we(left: str) -> str | None:
+    """The 'we' / 'our model' / 'it' that is the subject of the clause ending at the trigger."""
+    last = None
+    for last in _SUBJECT_WE.finditer(left):
+        pass
+    if last is None:
+        return None
+    if last.group(0).lower() == "it" and _OBJECT_IT.search(left[max(0, last.start() - 12):last.end()]):
+        return None
+    if re.match(r"our\s+(?:[\w-]+\s+)?(?:data|dataset|datasets|benchmark|corpus|code|analysis|analyses|findings|"
+                r"experiments|results|theory|study|observations?)\b", left[last.start():], re.I):
+        return None
+    if _SUBJECT_CLAUSE_END.search(left[last.end():]):
+        return None
+    return last.group(0)
+
+
+_EVAL_NOUN = re.compile(r"^(?:experiments?|evaluations?|results?|tests?|validation|benchmarking)\b", re.I)
+_SHOW_THAT = re.compile(r"\b(?:show|shows|showed|demonstrate|demonstrates|demonstrated|indicate|indicates|reveal|"
+                        r"reveals|confirm|confirms|verify|verifies|suggest|suggests)\s+(?:that\s+)?(?:the\s+|our\s+)?$",
+                        re.I)
+_OBJECT_MARK = re.compile(r"\b(?:than|over|against|versus|vs\.?|with|to|like|as|such\s+as|including|e\.g\.,?|of|"
+                          r"from|and|or)\s*(?:the\s+)?$", re.I)
+
+
+def _trigger_head(text, s0, s1, t_start, t_end, m, ments, main, rel, head_types, tails):
+    """The head of one trigger match, and the rule that chose it."""
+    word = m.group(0)
+    left = text[s0:t_start]
+    # "we evaluate X on Y", "we compare X with Y", "results show that X achieves SOTA on Y":
+    # a method or model inside the trigger span, not itself an object, is the head
+    direct = re.match(r"(?:compar|evaluat|test|benchmark)", word, re.I)
+    if direct or rel == "evaluated_on":
+        for c, e in ments:
+            if not (t_start <= c.start and c.end <= t_end) or e.type not in ("Method", "Model"):
+                continue
+            if head_types and e.type not in head_types:
+                continue
+            before = text[t_start:c.start]
+            if direct and len(before.split()) <= 2 or _SHOW_THAT.search(before):
+                return e, "object"
+    # "Experiments on A, B and C show that X ...": the sentence is about the paper's own method
+    if rel == "evaluated_on" and _EVAL_NOUN.match(word) and re.fullmatch(
+            r"\s*(?:(?:extensive|comprehensive|further|additional|empirical|numerical|our|the|experimental|"
+            r"quantitative|qualitative|thorough|systematic)\s+)*", left, re.I):
+        after = tails[-1][0].end if tails else t_end
+        for c, e in ments:
+            if c.start >= after and e.type in ("Method", "Model") and _SHOW_THAT.search(text[after:c.start]) \
+                    and len(text[after:c.start].split()) <= 6:
+                return e, "show-that"
+        if main is not None and main.type in ("Method", "Model"):
+            return main, "we"
+        return None, ""
+    # "X achieves 41.6 on A, surpassing B": a participle continues the clause of the main subject
+    if re.match(r"\w+ing\b", word, re.I) and re.search(r",\s*(?:\w+ly\s+)?$", left):
+        for c, e in ments:
+            if c.end > t_start:
+                break
+            if e.type in ("Method", "Model") and not _OBJECT_BEFORE.search(text[s0:c.start]) \
+                    and (not head_types or e.type in head_types):
+                return e, "clause-subject"
+        if main is not None and _subject_we(left):
+            return main, "we"
+    return _head(text, s0, t_start, ments, main)
+
+
+def _title_head_ok(text, s0, t_start, ments, head, title_main) -> bool:
+    """In a title, only its name ("X: ... via Y") or a name that opens it and is followed by
+    the trigger ("X via Y") is a subject; "Prediction for the Internet of Things via Y" says
+    nothing about the Internet of Things."""
+    if title_main is not None and head is title_main:
+        return True
+    first = next((c for c, e in ments if e is head), None)
+    if first is None:
+        return False
+    return not text[s0:first.start].strip() and len(text[first.end:t_start].split()) <= 1
+
+
+_COMPARED_FRONT = re.compile(r"^\s*(?:when\s+)?(?:compared|in\s+comparison|relative)\s+(?:with|to|against)\s+[^,;]{1,120}?,",
+                             re.I)
+_BETTER = re.compile(r"\b(?:higher|better|superior|stronger|lower\s+(?:error|loss|latency|cost)|outperform\w*|surpass\w*|"
+                     r"improv\w*|gains?|fewer\s+errors|more\s+accurate|faster)\b", re.I)
+
+
+def _compared_fronted(doc, cands, cand_entity, proposed, title_main, abstract_offset) -> list[Relation]:
+    """'Compared with A and B, our model achieves higher accuracy': the subject outperforms the
+    fronted names when the clause says better, else it is compared with them."""
+    text = text_of(doc)
+    out = []
+    main = _main_for(proposed, title_main, {"Method", "Model"})
+    for s0, s1 in _sentences(doc):
+        m = _COMPARED_FRONT.match(text[s0:s1])
+        if not m:
+            continue
+        front_end = s0 + m.end()
+        ments = [(c, cand_entity[id(c)]) for c in cands if s0 <= c.start and c.end <= s1 and id(c) in cand_entity]
+        tails = [(c, e) for c, e in ments if c.end <= front_end and e.type in ("Method", "Model") and _arg_ok(e)]
+        if not tails:
+            continue
+        head, rule = None, ""
+        after = [(c, e) for c, e in ments if c.start >= front_end]
+        if after and len(text[front_end:after[0][0].start].split()) <= 2 \
+                and after[0][1].type in ("Method", "Model"):
+            head, rule = after[0][1], "subject"
+        elif main is not None and re.match(r"\s*(?:we|our|ours|it|the\s+proposed|this)\b", text[front_end:s1], re.I):
+            head, rule = main, "we"
+        if head is None or not _arg_ok(head):
+            continue
+        rel = "outperforms" if _BETTER.search(text[front_end:s1]) else "compared_with"
+        for c, tail in tails:
+            if tail is head or _same_thing(head, tail):
+                continue
+            out.append(Relation(head=head.name, rel=rel, tail=tail.name, head_id=head.id, tail_id=tail.id,
+                                evidence=sentence_evidence(text, s0, s1, abstract_offset),
+                                rule=f"{rel}:compared-fronted+{rule}", confidence=0.6))
+    return out
 
 
 def _evidence_for(doc: Doc, c: "Candidate", abstract_offset: int) -> Evidence:
@@ -179,11 +430,19 @@ def _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offse
     bench = next((e for e in entities if e.proposed and e.type == "Benchmark"), None)
     if bench is None:
         return []
+    # a paper that proposes its own model and also a test set reports its model on it, and
+    # the models it beats are named for the comparison, not put to the test
+    own = [e for e in entities if e.proposed and e.type in ("Method", "Model")]
+    if own and "title-name" not in bench.rule:
+        return []
+    bench_words = {w.lower() for f in (bench.name, *bench.aliases) for w in _name_parts(f)}
     out, seen = [], set()
     for c in cands:
         e = cand_entity.get(id(c))
-        if e is None or e.type != "Model" or e.proposed or e.id in seen:
+        if e is None or e.type != "Model" or e.proposed or e.id in seen or not _arg_ok(e):
             continue
+        if {w.lower() for w in _name_parts(e.name)} <= bench_words:
+            continue  # "Palm" in "GBU-Palm" is a part of the name, not a model
         span = doc.char_span(c.start, c.end, alignment_mode="expand")
         if span is None or not _EVAL_SENTENCE.search(sentence(span).text):
             continue
@@ -225,9 +484,15 @@ def _variant_relations(doc, cands, cand_entity, entities, abstract_offset) -> li
                     c = first.get(e.id)
                     if c is None:
                         break
-                    out.append(Relation(head=e.name, rel="based_on", tail=base.name, head_id=e.id,
+                    if parts[:n] == bp and re.match(rf"{re.escape(form)}-[a-z]", e.name) \
+                            and not re.match(rf"{re.escape(form)}-based\b", e.name):
+                        break  # "GMM-adapted Normalization", "CLIP-guided X": a modifier, not a base
+                    rel, rule = "based_on", "based_on:name-variant"
+                    if parts[-n:] == bp and len(parts) > n and re.search(r"\b(?:with|and|plus)\b", " ".join(parts[:-n])):
+                        rel, rule = "uses", "uses:name-with"  # "Evolution Strategies with SAM"
+                    out.append(Relation(head=e.name, rel=rel, tail=base.name, head_id=e.id,
                                         tail_id=base.id, evidence=_evidence_for(doc, c, abstract_offset),
-                                        rule="based_on:name-variant", confidence=0.6))
+                                        rule=rule, confidence=0.6))
                     break
     return out
 
@@ -242,17 +507,49 @@ def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> 
     main = next((e for e in entities if e.proposed and "title-name" in e.rule), None)
     if main is None or main.type not in ("Method", "Model"):
         return []
+    # a title phrase the abstract never names again ("Breaking Failure Cascades: ...") is a
+    # slogan, not the system the components belong to
+    if not any(mm.field == "abstract" for mm in main.mentions):
+        return []
+    text = text_of(doc)
     out = []
     for c in cands:
         e = cand_entity.get(id(c))
         if e is None or e is main or not e.proposed or e.type != "Method" or c.extras.get("field") != "abstract":
             continue
-        if any(r.tail_id == e.id for r in out):
+        if any(r.tail_id == e.id for r in out) or _same_thing(main, e) or not _arg_ok(e):
+            continue
+        span = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is None:
+            continue
+        sent = sentence(span)
+        # "We introduce MeshPhys, a lightweight ... network": a second artifact of its own
+        if _STANDALONE.match(text[c.end:sent.end_char]):
+            continue
+        # "Very recent work proposes an APCA approach": someone else's; "as a by-product, we
+        # also develop X": a second contribution, not a part
+        if _PRIOR_WORK.search(text[sent.start_char:c.start]) or re.search(
+                r"\b(?:by-?product|side\s+contribution|separately|in\s+addition)\b", text[sent.start_char:c.start], re.I):
+            continue
+        # "WindowedManifoldKV" of "ManifoldKV" is a variant of the main entity, not a part of it;
+        # "a concept-aligned MIL framework, HistoMet": MIL says what kind of thing the main is
+        if any(key_form.lower() in e.name.lower() for key_form in (main.name, *main.aliases) if len(key_form) >= 3):
+            continue
+        if re.search(r"^\s*(?:[\w-]+\s+){0,2}[,:]?\s*$", text[c.end:c.end + 40].split(main.name)[0]) \
+                and main.name in text[c.end:c.end + 40]:
             continue
         out.append(Relation(head=main.name, rel="uses", tail=e.name, head_id=main.id, tail_id=e.id,
                             evidence=_evidence_for(doc, c, abstract_offset),
                             rule="uses:component-of-proposal", confidence=0.5))
     return out
+
+
+_STANDALONE = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an)\s+(?:[\w-]+\s+){0,4}?(?:framework|model|network|system|simulator|"
+    r"benchmark|dataset|agent|pipeline|architecture|recipe|platform|toolkit|library|suite|representation|"
+    r"environment)\b", re.I)
+_PRIOR_WORK = re.compile(r"\b(?:recent|prior|previous|existing|earlier|related)\s+(?:\w+\s+)?(?:works?|studies|"
+                         r"methods|approaches|research|literature)\b", re.I)
 
 
 def _list_run(text: str, tails):
@@ -262,15 +559,25 @@ def _list_run(text: str, tails):
         gap = text[prev[0].end:cur[0].start]
         if re.fullmatch(r"[\s,]*(?:and|or|as well as)?[\s,]*(?:\([^)]*\)[\s,]*)?(?:and|or)?\s*(?:the\s+)?"
                         r"(?:even\s+)?(?:(?:[\w-]+\s+){0,3}(?:such\s+as|including|like|e\.g\.,?)\s+)?", gap, re.I) or \
-                re.fullmatch(r"\s*\([^)]*\)\s*[\s,]*(?:and|or)?\s*", gap):
+                re.fullmatch(r"\s*\([^)]*\)\s*[\s,]*(?:and|or)?\s*", gap) or \
+                re.fullmatch(r"[\s,]*(?:and\s+)?[-+]?\d[\d.,]*\s*(?:%|\\%|points?|pp)?\s*(?:[\w@-]+\s+){0,2}?"
+                             r"(?:on|in)\s+(?:the\s+)?", gap, re.I):
             run.append(cur)
         else:
             break
     return run
 
 
-_OBJECT_BEFORE = re.compile(r"(?:\b(?:on|of|to|with|than|from|by|versus|vs\.?|and|or|against|over|like|as|"
+_OBJECT_BEFORE = re.compile(r"(?:\b(?:on|of|to|with|than|from|by|versus|vs\.?|and|or|against|over|like|as|for|"
                             r"compare|compares|compared|including|such as|e\.g\.)|[(])\s*(?:the\s+)?$", re.I)
+
+
+_CLASS_AFTER = re.compile(r"^[\s-]*(?:[\w-]+\s+){0,3}?(?:methods|approaches|models|baselines|variants|techniques|"
+                          r"systems|frameworks|architectures|algorithms|works|pipelines)\b", re.I)
+
+
+_QUANTIFIER_BEFORE = re.compile(r"\b(?:existing|prior|previous|conventional|traditional|many|most|other|some|several|"
+                                r"current|standard|typical|popular)\s+$", re.I)
 
 
 def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
@@ -286,16 +593,24 @@ def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
     if before:
         c, e = before[-1]
         gap = text[c.end:t_start]
+        if not e.proposed and _CLASS_AFTER.match(gap) and (
+                re.match(r"-?(?:based|style|like|type|driven|guided|inspired)\b", gap.strip(), re.I)
+                or _QUANTIFIER_BEFORE.search(text[max(s0, c.start - 30):c.start])):
+            return None, ""  # "Existing LoRA fusion methods perform poorly", "CLIP-based methods use"
         is_object = bool(_OBJECT_BEFORE.search(text[s0:c.start]))
         if len(gap.split()) <= 6 and not is_object and not re.search(
                 r"\b(?:on|than|to|with|against|over|from)\s*$", gap.strip() + " ", re.I):
             return e, "subject"
         c0, e0 = before[0]
         opener = text[s0:c0.start].strip()
-        if (not opener or re.fullmatch(r"(?:our\s+)?[\w-]*\s*(?:model|method|approach)?,?", opener, re.I)) \
+        # "X ...", "Our model X ...", or after a fronted phrase: "Beyond these tasks, X ..."
+        if (not opener or re.fullmatch(r"(?:our\s+)?[\w-]*\s*(?:model|method|approach)?,?", opener, re.I)
+                or re.fullmatch(r"(?:[A-Z][^,;()]{0,60},\s*){1,2}", opener)
+                and not _CONTRAST.search(opener) and not re.match(r"(?:while|although|though|when|if|as|since|"
+                                                                  r"because|whereas)\b", opener, re.I)) \
                 and not _OBJECT_BEFORE.search(text[s0:c0.start]):
             return e0, "sentence-subject"
-    if main is not None and _SUBJECT_WE.search(left):
+    if main is not None and _subject_we(left):
         return main, "we"
     return None, ""
 

@@ -74,12 +74,14 @@ class Ctx:
     """State of one reading run: where issues go, which ids were seen, what was read."""
 
     def __init__(self, name: str, report: ReadReport, on_issue: Callable[[ReadIssue], None] | None,
-                 tex: bool) -> None:
+                 tex: bool, mapping: dict[str, str] | None = None,
+                 seen: dict[str, int | None] | None = None) -> None:
         self.name = name
+        self.mapping = mapping or {}  # field -> the column / key that holds it (--map)
         self.report = report
         self.on_issue = on_issue
         self.tex = tex
-        self.seen: dict[str, int | None] = {}  # id -> line where it was first seen
+        self.seen: dict[str, int | None] = {} if seen is None else seen  # id -> first line
         self.read = 0
         self.issues = 0
         self.content = False  # saw any non-blank input
@@ -91,10 +93,15 @@ class Ctx:
         if self.on_issue is not None:
             self.on_issue(iss)
 
-    def paper(self, line: int | None, *, title: Any, abstract: Any, id: Any = None,
+    def paper(self, line: int | None, *, title: Any = None, abstract: Any = None, id: Any = None,
               date: Any = None, url: Any = None, authors: Any = (), label: str = "record",
-              tex: bool | None = None, strip_version: bool = False) -> Paper | None:
-        """Validate and normalise one record; None (with an issue) if it must be skipped."""
+              tex: bool | None = None, strip_version: bool = False, doi: Any = None,
+              arxiv: Any = None, citekey: Any = None) -> Paper | None:
+        """Validate and normalise one record; None (with an issue) if it must be skipped.
+
+        The id is the paper's arXiv id (from ``arxiv``, a DOI of arXiv's, ``id`` or the url)
+        when there is one, else its DOI (lower-cased), else ``id``, else derived from the
+        title (or from the abstract when there is no title): see :func:`paper_id`."""
         tex = self.tex if tex is None else tex
         try:
             title = clean_text(title, tex, "title")
@@ -105,28 +112,28 @@ class Ctx:
         if not title and not abstract:
             self.issue(line, f"{label} has no title and no abstract; skipped")
             return None
-        if not title:
-            self.issue(line, f"{label} has an abstract but no title; skipped")
-            return None
         if not abstract:
             self.issue(line, f"{label} has a title but no abstract (title: {_short(title)}); skipped")
             return None
-        pid = "" if id is None or isinstance(id, (dict, list, bool)) else collapse(str(id))
-        if pid and strip_version:
-            pid = strip_arxiv_version(pid)
+        given = "" if id is None or isinstance(id, (dict, list, bool)) else collapse(str(id))
+        if given and strip_version:
+            given = strip_arxiv_version(given)
+        pid = paper_id(given, arxiv=_opt_str(arxiv), doi=_opt_str(doi), url=_opt_str(url))
         if not pid:
-            pid = derived_id(title)
+            pid = derived_id(title) if title else derived_id(abstract, prefix="a-")
         if pid in self.seen:
             first = self.seen[pid]
             at = f" (first seen at line {first})" if first is not None else ""
             self.issue(line, f"duplicate id {pid!r}{at}; skipped")
             return None
         self.seen[pid] = line
+        key = _opt_str(citekey)
         paper = Paper(
             id=pid, title=title, abstract=abstract,
             date=_opt_str(date), url=_opt_str(url),
             authors=tuple(clean_text(a, tex, "author") for a in split_authors(authors) if a),
             source=f"{self.name}:{line}" if line is not None else self.name,
+            citekey=key if key and key != pid else None,
         )
         self.read += 1
         self.report.read += 1
@@ -195,11 +202,65 @@ ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7}
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$", re.I)
 
 
-def derived_id(title: str) -> str:
+def derived_id(title: str, *, prefix: str = "t-") -> str:
     """An id from the title: 't-' + 12 hex of sha1 of the NFC, case-folded,
-    whitespace-collapsed title.  Rebuilding gives the same id."""
+    whitespace-collapsed title.  Rebuilding gives the same id.  (A record without a
+    title gets ``derived_id(abstract, prefix="a-")``.)"""
     norm = collapse(unicodedata.normalize("NFC", title)).casefold()
-    return "t-" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:12]
+    return prefix + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:12]
+
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.I)
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """'https://doi.org/10.1145/ABC' or 'doi:10.1145/abc' -> '10.1145/abc' (None if not a DOI)."""
+    if not value:
+        return None
+    d = _DOI_PREFIX.sub("", collapse(value))
+    d = d.lower()
+    return d if _DOI.match(d) else None
+
+
+def normalise_arxiv(value: str | None) -> str | None:
+    """'arXiv:2106.09685v2', 'https://arxiv.org/abs/2106.09685', '10.48550/arXiv.2106.09685'
+    -> '2106.09685' (None if the value names no arXiv paper)."""
+    if not value:
+        return None
+    v = collapse(value)
+    if "arxiv.org/" in v.lower():
+        return arxiv_id_from_url(v)
+    m = _ARXIV_DOI.match(_DOI_PREFIX.sub("", v))
+    if m:
+        v = m.group(1)
+    v = _ARXIV_PREFIX.sub("", v)
+    return strip_arxiv_version(v) if ARXIV_ID.match(v) else None
+
+
+def paper_id(given: str | None, *, arxiv: str | None = None, doi: str | None = None,
+             url: str | None = None) -> str:
+    """One id for a paper, whatever format it was read from: the normalised arXiv id (from
+    ``arxiv``, an arXiv DOI or an arXiv id given as the id), else the normalised DOI (from
+    ``doi`` or the given id), else ``given`` as it is; with no id given at all, the arXiv id
+    or DOI of an arxiv.org / doi.org ``url``; else '' (the caller derives one)."""
+    a = normalise_arxiv(arxiv) or normalise_arxiv(doi) or normalise_arxiv(given)
+    if a:
+        return a
+    d = normalise_doi(doi) or normalise_doi(given)
+    if d:
+        return d
+    if given:
+        return given
+    if url:
+        low = url.lower()
+        if "arxiv.org/" in low:
+            return normalise_arxiv(url) or ""
+        if "doi.org/" in low:
+            return normalise_doi(url) or ""
+    return ""
 
 
 def strip_arxiv_version(pid: str) -> str:
@@ -255,22 +316,35 @@ def iter_raw(ctx: Ctx, fh: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield n, raw
 
 
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
 def iter_lines(ctx: Ctx, fh: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
     """(line number, text with its line ending, problem) for each line.
 
-    ``problem`` is None for a clean line.  A line that is not UTF-8 comes back decoded
-    with U+FFFD replacement characters and ``problem`` saying which byte failed; the
-    caller decides whether to skip the line or keep it.  A leading byte-order mark is dropped.
+    Any line ending is a line ending: LF, CRLF, and a CR alone (old Mac files, some
+    Windows exports), which counts as a line of its own.  ``problem`` is None for a clean
+    line.  A line that is not UTF-8 comes back decoded with U+FFFD replacement characters
+    and ``problem`` saying which byte failed; the caller decides whether to skip the line
+    or keep it.  A leading byte-order mark is dropped.
     """
-    for n, raw in iter_raw(ctx, fh):
+    n = 0
+    for raw_n, raw in iter_raw(ctx, fh):
         problem = None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             text = raw.decode("utf-8", "replace")
             problem = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line)"
-        if n == 1 and text.startswith("\ufeff"):
+        if raw_n == 1 and text.startswith("\ufeff"):
             text = text[1:]
         if not ctx.content and text.strip():
             ctx.content = True
-        yield n, text, problem
+        cr = text.find("\r")
+        if cr != -1 and cr != len(text) - 2 or text.endswith("\r") and "\r" in text[:-1]:
+            parts = [x for x in _LONE_CR.split(text) if x]
+        else:
+            parts = (text,)
+        for part in parts:
+            n += 1
+            yield n, part, problem

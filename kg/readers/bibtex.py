@@ -1,16 +1,18 @@
-"""BibTeX, read entry by entry with a small tolerant parser (no dependency).
+"""BibTeX, read entry by entry: each entry is cut out of the stream here and parsed by
+pybtex (a real BibTeX parser: ``@string`` macros joined with ``#``, the month macros,
+nested braces, quoted values, ``@comment`` and ``@preamble``, names in all their forms).
 
-``@article{key, title = {...}, abstract = "...", author = {A and B}, year = 2023,
-eprint = {2401.01234}, url = {...}}``: values in braces (nested), in quotes, numbers or
-``@string`` macros, joined with ``#``.  ``@comment``, ``@preamble`` and text between
-entries are ignored.  An entry is collected from its ``@`` to its closing brace and
-parsed alone, so only one entry is ever in memory.  An entry whose braces never close
-is cut off where the next line starting with ``@type{`` begins, and reported.
+Entries are collected from their ``@`` to their closing brace, so only one entry is ever
+in memory; an entry whose braces never close is cut off where the next line starting with
+``@type{`` begins, and reported.  Macro expansion is bounded: an entry or ``@string``
+whose macros would expand to more than ``MAX_EXPANSION`` characters is skipped with an
+issue (a few nested ``@string`` definitions can otherwise grow exponentially).
 
-Paper fields: id = the arXiv id from ``eprint`` (version dropped) if there is one, else
-the entry key; date = ``date``, else ``year`` (``-MM`` added from ``month``); url =
-``url``, else ``https://doi.org/<doi>``, else the arXiv abstract page; authors split on
-``and`` with ``Last, First`` turned round.  Text gets the light TeX clean-up, with ``~``
+Paper fields: id = the arXiv id from ``eprint`` (version dropped), else the DOI, else the
+entry key (see ``kg.readers``); the key is kept as ``Paper.citekey`` when it is not the id;
+date = ``date``, else ``year`` (``-MM`` added from ``month``); url = ``url``, else
+``https://doi.org/<doi>``, else the arXiv abstract page; authors with ``Last, First``
+turned round and ``others`` dropped.  Text gets the light TeX clean-up, with ``~``
 between words read as a space.
 """
 from __future__ import annotations
@@ -20,23 +22,34 @@ from typing import Iterator
 
 from kg.model import Paper
 
+from pybtex.database import BibliographyData
+from pybtex.database.input.bibtex import DuplicateField, Parser as PybtexParser
+from pybtex.exceptions import PybtexError
+
 from ._base import Ctx, collapse, is_arxiv_id, iter_lines, strip_arxiv_version
 from .tex import detex
 
 _START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
 _LINE_START = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]")
-_NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december")
-_MONTHS = {m[:3]: str(i) for i, m in enumerate(_MONTH_NAMES, 1)}  # @string macros jan..dec
 _MONTH_NUM = {**{m: i for i, m in enumerate(_MONTH_NAMES, 1)},
               **{m[:3]: i for i, m in enumerate(_MONTH_NAMES, 1)}}
 
 
-class BibError(ValueError):
-    def __init__(self, pos: int, message: str) -> None:
-        super().__init__(message)
-        self.pos = pos
+class _Parser(PybtexParser):
+    """pybtex's parser, raising every error but a duplicate field (the first value is kept,
+    as BibTeX does)."""
+
+    def handle_error(self, error) -> None:
+        if isinstance(error, DuplicateField):
+            return
+        raise error
+
+
+MAX_EXPANSION = 1 << 20  # characters an entry's macros may expand to
+_WORD = re.compile(r"[A-Za-z_][^\s=,{}()\"#%']*")
+_LINE_IN_MSG = re.compile(r"^syntax error in line \d+:\s*")
 
 
 def _entries(ctx: Ctx, fh) -> Iterator[tuple[int, str, tuple[int, str] | None]]:
@@ -88,150 +101,22 @@ def _entries(ctx: Ctx, fh) -> Iterator[tuple[int, str, tuple[int, str] | None]]:
         yield start, "".join(buf), (start, "entry is not closed (unbalanced braces) before the end of the file")
 
 
-def _skip_ws(s: str, i: int) -> int:
-    while i < len(s) and s[i].isspace():
-        i += 1
-    return i
-
-
-def _braced(s: str, i: int) -> tuple[str, int]:
-    """s[i] == '{': the text inside the matching braces, and the index after them."""
-    depth = 0
-    for j in range(i, len(s)):
-        if s[j] == "{":
-            depth += 1
-        elif s[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return s[i + 1:j], j + 1
-    raise BibError(i, "unbalanced braces in a value")
-
-
-def _quoted(s: str, i: int) -> tuple[str, int]:
-    """s[i] == '"': the text up to the closing quote outside braces."""
-    depth = 0
-    for j in range(i + 1, len(s)):
-        c = s[j]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif c == '"' and depth == 0 and s[j - 1] != "\\":
-            return s[i + 1:j], j + 1
-    raise BibError(i, "unterminated quoted value")
-
-
-def _value(s: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
-    parts = []
-    while True:
-        i = _skip_ws(s, i)
-        if i >= len(s):
-            raise BibError(i, "value missing")
-        c = s[i]
-        if c == "{":
-            v, i = _braced(s, i)
-        elif c == '"':
-            v, i = _quoted(s, i)
-        else:
-            m = _NAME.match(s, i)
-            if not m:
-                raise BibError(i, f"unexpected {c!r} where a value should be")
-            word = m.group(0)
-            v = word if word.isdigit() else macros.get(word.lower(), word)
-            i = m.end()
-        parts.append(v)
-        i = _skip_ws(s, i)
-        if i < len(s) and s[i] == "#":
-            i += 1
-            continue
-        return "".join(parts), i
-
-
-def parse_entry(text: str, macros: dict[str, str]) -> tuple[str, str, dict[str, str]]:
-    """'@type{key, name = value, ...}' -> (type, key, fields); raises BibError."""
-    m = _START.match(text)
-    if not m:
-        raise BibError(0, "not an entry")
-    etype = m.group(1).lower()
-    body_end = len(text) - 1 if text.rstrip()[-1:] in "})" else len(text)
-    s = text[:body_end]
-    i = m.end()
-    fields: dict[str, str] = {}
-    if etype in ("comment", "preamble"):
-        return etype, "", fields
-    key = ""
-    if etype != "string":
-        j = s.find(",", i)
-        key_end = j if j >= 0 else len(s)
-        key = s[i:key_end].strip()
-        if "=" in key:  # no key: the first field follows directly
-            key = ""
-        else:
-            i = key_end + 1
-    while True:
-        i = _skip_ws(s, i)
-        while i < len(s) and s[i] == ",":
-            i = _skip_ws(s, i + 1)
-        if i >= len(s):
-            break
-        nm = _NAME.match(s, i)
-        if not nm:
-            raise BibError(i, f"unexpected {s[i]!r} where a field name should be")
-        name = nm.group(0).lower()
-        i = _skip_ws(s, nm.end())
-        if i >= len(s) or s[i] != "=":
-            raise BibError(i, f"expected '=' after field name {nm.group(0)!r}")
-        value, i = _value(s, i + 1, macros)
-        fields.setdefault(name, value)
-        i = _skip_ws(s, i)
-        if i < len(s) and s[i] != ",":
-            raise BibError(i, f"expected ',' after the value of {nm.group(0)!r}")
-    return etype, key, fields
-
-
-def _split_names(value: str, tex: bool = True) -> list[str]:
-    """'Vaswani, Ashish and Noam Shazeer and others' -> ['Ashish Vaswani', 'Noam Shazeer']."""
-    names, depth, cur = [], 0, []
-    tokens = re.split(r"(\s+and\s+|[{}])", value)
-    for t in tokens:
-        if t == "{":
-            depth += 1
-        elif t == "}":
-            depth -= 1
-        if depth == 0 and re.fullmatch(r"\s+and\s+", t or ""):
-            names.append("".join(cur))
-            cur = []
-        else:
-            cur.append(t)
-    names.append("".join(cur))
+def _names(persons, tex: bool = True) -> list[str]:
+    """pybtex persons -> 'First von Last Jr.' names; 'others' dropped."""
     out = []
-    for name in names:
-        name = collapse(name)
+    for person in persons:
+        parts = [*person.first_names, *person.middle_names, *person.prelast_names,
+                 *person.last_names, *person.lineage_names]
+        name = collapse(" ".join(parts))
         if not name or name.lower() == "others":
             continue
-        parts = [p.strip() for p in _split_top(name, ",")]
-        if len(parts) == 2:  # Last, First
-            name = f"{parts[1]} {parts[0]}"
-        elif len(parts) >= 3:  # Last, Jr, First
-            name = f"{parts[2]} {parts[0]} {parts[1]}"
         out.append(collapse(detex(name, ties=True)) if tex else name)
     return out
 
 
-def _split_top(s: str, sep: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for c in s:
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        if c == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    parts.append("".join(cur))
-    return parts
+def _expansion(text: str, macros) -> int:
+    """An upper bound of what the macros used in ``text`` add to it."""
+    return sum(len(macros.get(w, "")) for w in _WORD.findall(text))
 
 
 def _date(fields: dict[str, str]) -> str | None:
@@ -248,35 +133,48 @@ def _date(fields: dict[str, str]) -> str | None:
 
 
 def read_bibtex(ctx: Ctx, fh) -> Iterator[Paper]:
-    macros = dict(_MONTHS)
+    parser = _Parser()
+    longest_macro = max(len(v) for v in parser.macros.values())
     for line, text, problem in _entries(ctx, fh):
         if problem:
             ctx.issue(problem[0], f"{problem[1]}; entry skipped")
             continue
+        m = _START.match(text)
+        if m and m.group(1).lower() in ("comment", "preamble"):
+            continue  # ignored whole (pybtex would read an entry inside a @comment)
+        if longest_macro * len(text) > MAX_EXPANSION and _expansion(text, parser.macros) > MAX_EXPANSION:
+            ctx.issue(line, f"entry starting at line {line}: its macros expand to more than "
+                            f"{MAX_EXPANSION} characters; skipped")
+            continue
+        parser.data = BibliographyData()
         try:
-            etype, key, fields = parse_entry(text, macros)
-        except BibError as exc:
-            at = line + text.count("\n", 0, exc.pos)
-            ctx.issue(at, f"malformed BibTeX entry starting at line {line} ({exc}); skipped")
+            parser.parse_string(text)
+        except PybtexError as exc:
+            rel = getattr(exc, "lineno", None)
+            at = line + rel - 1 if isinstance(rel, int) and rel >= 1 else line
+            msg = _LINE_IN_MSG.sub("", str(exc))
+            ctx.issue(at, f"malformed BibTeX entry starting at line {line} ({msg}); skipped")
             continue
-        if etype in ("comment", "preamble"):
-            continue
-        if etype == "string":
-            macros.update({k: v for k, v in fields.items()})
-            continue
-        eprint = collapse(fields.get("eprint", ""))
-        arxiv = strip_arxiv_version(eprint.removeprefix("arXiv:")) if eprint else ""
-        if arxiv and not is_arxiv_id(arxiv) and fields.get("archiveprefix", "").lower() != "arxiv":
-            arxiv = ""
-        url = fields.get("url") or (f"https://doi.org/{collapse(fields['doi'])}" if fields.get("doi") else None)
-        if not url and arxiv:
-            url = f"https://arxiv.org/abs/{arxiv}"
-        label = f"entry {key!r}" if key else "entry"
-        title, abstract = fields.get("title", ""), fields.get("abstract", "")
-        if ctx.tex:
-            title, abstract = detex(title, ties=True), detex(abstract, ties=True)
-        p = ctx.paper(line, id=arxiv or key, title=title, abstract=abstract, date=_date(fields),
-                      url=url, authors=_split_names(fields.get("author", ""), ctx.tex), label=label,
-                      tex=False)
-        if p:
-            yield p
+        if parser.macros:
+            longest_macro = max(longest_macro, max(len(v) for v in parser.macros.values()))
+        for key, entry in parser.data.entries.items():
+            fields = entry.fields
+            eprint = collapse(fields.get("eprint", ""))
+            arxiv = strip_arxiv_version(eprint.removeprefix("arXiv:")) if eprint else ""
+            if arxiv and not is_arxiv_id(arxiv) and fields.get("archiveprefix", "").lower() != "arxiv":
+                arxiv = ""
+            doi = collapse(fields.get("doi", ""))
+            url = fields.get("url") or (f"https://doi.org/{doi}" if doi else None)
+            if not url and arxiv:
+                url = f"https://arxiv.org/abs/{arxiv}"
+            label = f"entry {key!r}" if key else "entry"
+            title, abstract = fields.get("title", ""), fields.get("abstract", "")
+            if ctx.tex:
+                title, abstract = detex(title, ties=True), detex(abstract, ties=True)
+            d = {k.lower(): v for k, v in fields.items() if k.lower() in ("date", "year", "month")}
+            p = ctx.paper(line, id=key, arxiv=arxiv or None, doi=doi or None, citekey=key or None,
+                          title=title, abstract=abstract, date=_date(d), url=url,
+                          authors=_names(entry.persons.get("author", ()), ctx.tex), label=label,
+                          tex=False)
+            if p:
+                yield p

@@ -1,0 +1,201 @@
+"""Is a candidate a *named artifact*? The evidence for names the lexicon does not know.
+
+A paper about radio networks writes "Radio Access Network (RAN)", "electric vehicle (EV)"
+and "UAV-Assisted"; a vision paper writes "Visual Place Recognition (VPR)". These look like
+names (capitals, an acronym definition) but are fields, technologies, tasks and words. A
+candidate outside the lexicon becomes an entity only on evidence that it names a method,
+model, dataset or benchmark; this module holds the rules that read that evidence from the
+name itself:
+
+- the head (last word) of a defined long form: "... Distillation (SAD)" is a technique,
+  "... Recognition (VPR)" a task, "... Platform (DSP)" a thing;
+- a long form written in lower case ("electric vehicle (EV)") is a term unless its head
+  says it is a method ("an adaptive task rate approach (AsTAR)");
+- a hyphenated modifier ("LLM-Based", "UAV-Assisted", "RL-tuning") is not a name;
+- common words as name parts ("Stage-1", "Top-5").
+
+The words around a mention (``kg.extract.context``) and the corpus (``kg.corpus_stats``)
+give the rest of the evidence; ``kg.extract.pipeline`` weighs them.
+"""
+from __future__ import annotations
+
+import re
+
+# Heads of long forms that name a technique, a model or a data artifact.
+METHOD_HEADS = {
+    "optimization", "optimisation", "distillation", "quantization", "quantisation", "reweighting",
+    "weighting", "scaling", "selection", "normalization", "normalisation", "attention", "adapter",
+    "adapters", "adaptation", "aggregation", "alignment", "augmentation", "decoding", "sampling",
+    "sampler", "search", "tuning", "fine-tuning", "finetuning", "prompting", "pruning",
+    "regularization", "regularisation", "encoding", "embedding", "embeddings", "bottleneck",
+    "mechanism", "module", "framework", "method", "methods", "approach", "algorithm", "strategy",
+    "descent", "clustering", "curriculum", "prior", "filter", "filtering", "fusion", "routing",
+    "merging", "masking", "pooling", "propagation", "diffusion", "flow", "matching", "refinement",
+    "decomposition", "factorization", "factorisation", "unlearning", "pretraining", "pre-training",
+    "training", "inference", "reasoning", "planning", "retrieval-augmented", "generation",
+    "editing", "steering", "guidance", "compression", "calibration", "consolidation", "replay",
+    "analysis", "solver", "scheme", "procedure", "protocol", "estimator", "operator", "loss",
+    "objective", "policy", "agent", "agents", "prompt", "tokenizer", "tokenization", "codebook",
+    "head", "block", "layer", "layers", "unit", "units", "kernel", "kernels", "program",
+    "programming", "heuristic", "rule", "tree", "trees", "forest", "boosting", "bagging",
+    "ensemble", "gradient", "gradients", "regression", "update", "updates", "exploration",
+    "pipeline", "paradigm", "technique", "recipe", "loop", "verification", "tracking", "mixing",
+    "dropout", "initialization", "initialisation", "warmup", "schedule", "scheduler",
+    "controller", "planner", "decoder", "encoder", "autoencoder", "autoencoders", "tokenizer",
+    "field", "fields", "splatting", "sketch", "hashing", "coding", "quantizer",
+}
+MODEL_HEADS = {"model", "models", "network", "networks", "net", "transformer", "transformers",
+               "former", "machine", "machines", "llm", "vlm", "mllm", "lm", "gpt", "bert", "mamba",
+               "perceptron", "autoencoder", "gan", "vae", "backbone", "checkpoint", "assistant"}
+DATA_HEADS = {"dataset": "Dataset", "datasets": "Dataset", "corpus": "Dataset", "corpora": "Dataset",
+              "bank": "Dataset", "collection": "Dataset", "benchmark": "Benchmark",
+              "benchmarks": "Benchmark", "suite": "Benchmark", "testbed": "Benchmark",
+              "leaderboard": "Benchmark", "arena": "Benchmark", "challenge": "Benchmark"}
+# "Network" names a model only in a neural context: "Graph Attention Network", not
+# "Radio Access Network" or "Software-Defined Network".
+_NEURAL = {"neural", "attention", "convolutional", "convolution", "residual", "recurrent",
+           "adversarial", "graph", "deep", "siamese", "capsule", "spiking", "transformer",
+           "belief", "memory", "kolmogorov-arnold", "pyramid", "feature", "generative", "encoder",
+           "decoder", "gated", "dense", "fully", "recursive", "hypernetwork", "mixture", "expert",
+           "experts", "diffusion", "variational", "language", "vision", "multimodal", "policy",
+           "value", "q", "actor", "critic", "fusion", "aggregation", "u-net", "unet", "highway"}
+# Heads of things that are not artifacts: tasks, fields and technologies, measures, objects.
+# Tasks: a paper's own method may be named after its task ("Reward Difference Prediction").
+TASK_HEADS = {
+    "recognition", "segmentation", "detection", "classification", "retrieval", "answering",
+    "localization", "localisation", "captioning", "translation", "summarization", "summarisation",
+    "forecasting", "prediction", "identification", "re-identification", "reidentification",
+    "estimation", "reconstruction", "synthesis", "understanding", "tagging", "parsing",
+    "labeling", "labelling", "completion", "mapping", "navigation", "manipulation", "grasping",
+    "control", "diagnosis", "screening", "monitoring", "surveillance",
+}
+NOT_ARTIFACT_HEADS = {
+    # fields, technologies, systems, things
+    "reality", "system", "systems", "platform", "platforms", "language", "languages", "vehicle",
+    "vehicles", "device", "devices", "diode", "sensor", "sensors", "user", "users", "interaction",
+    "interface", "communication", "communications", "computing", "intelligence", "things",
+    "internet", "technology", "technologies", "mobility", "management", "content", "log",
+    "logistics", "chain", "grid", "grids", "economy", "science", "sciences", "engineering",
+    "informatics", "health", "care", "healthcare", "medicine", "therapy", "therapeutics",
+    "imaging", "radar", "lidar", "camera", "cameras", "satellite", "satellites", "drone",
+    "drones", "robot", "robots", "hardware", "software", "memory", "storage", "database",
+    "databases", "cloud", "edge", "server", "servers", "infrastructure", "service", "services",
+    "protocols", "standard", "standards", "architecture", "environment", "environments",
+    "simulation", "landing", "takeoff", "flight", "traffic", "energy", "power", "market",
+    "markets", "finance", "policy-making", "law", "regulation", "education", "learning-analytics",
+    # measures and quantities
+    "score", "scores", "rate", "rates", "ratio", "error", "errors", "accuracy", "precision",
+    "recall", "value", "values", "index", "distance", "deviation", "divergence", "square",
+    "squared", "mean", "variance", "consistency", "similarity", "latency", "throughput",
+    "efficiency", "cost", "costs", "time", "delay", "loss-rate", "gain", "coefficient",
+    "metric", "metrics", "measure", "measures", "criterion", "quality", "utility",
+    # problems and objects of study
+    "problem", "problems", "equation", "equations", "disease", "retinopathy", "syndrome",
+    "disorder", "cancer", "tumor", "tumour", "expressions", "speech", "text", "image", "images",
+    "video", "videos", "graph", "graphs", "matrix", "matrices", "space", "spaces", "function",
+    "functions", "process", "processes", "theory", "theorem", "hypothesis", "principle", "law",
+    "effect", "phenomenon", "paradox", "condition", "conditions", "property", "properties",
+    # organisations and events
+    "university", "institute", "laboratory", "lab", "center", "centre", "council", "agency",
+    "organization", "organisation", "association", "society", "foundation", "consortium",
+    "conference", "workshop", "symposium", "committee", "board", "office", "department",
+    "ministry", "company", "corporation", "group", "team",
+    # fields named by what they study
+    "ai", "ml", "nlp", "iot", "ar", "vr", "xr", "mr",
+}
+_ADJECTIVE = re.compile(r"(?:ive|al|ous|ic|ary|ible|able)$")
+# A hyphenated modifier: "LLM-Based", "UAV-Assisted", "AI-Native", "RL-tuning", "KG-Augmented".
+_MODIFIER_SUFFIX = re.compile(
+    r"-(?:based|driven|enabled|assisted|native|aware|guided|powered|centric|centred|centered|oriented|"
+    r"specific|agnostic|free|level|wise|like|style|enhanced|generated|augmented|informed|inspired|"
+    r"friendly|ready|scale|induced|conditioned|empowered|integrated|supported|compatible|capable|"
+    r"dependent|independent|related|relevant|only|first|heavy|intensive|sensitive|invariant|"
+    r"equivariant|efficient|optimal|constrained|regularized|regularised|supervised|labeled|labelled|"
+    r"annotated|tuning|tuned|training|trained|tagging|approximation|scaffolded|blackout|diagonalized|"
+    r"diagonalised|generation|style|type|class|grade|time|making|in-the-loop|as-a-service|"
+    r"ed|ing)$", re.I)
+# "Stage-1", "Top-5", "Level-2", "Phase-II": an ordinary word with a number.
+_WORD_NUMBER = re.compile(
+    r"^(?:Stage|Step|Phase|Level|Type|Part|Class|Top|Round|Task|Layer|Tier|Grade|Category|Group|"
+    r"Region|Zone|Case|Scenario|Setting|Experiment|Study|Table|Figure|Fig|Section|Eq|Equation|"
+    r"Day|Week|Year|Month|Hour|Epoch|Iteration|Option|Mode|Batch|Sample|Set|Subset|Split|Fold)"
+    r"[-\s]?(?:\d+[A-Za-z]?|[IVX]+)$", re.I)
+
+
+_PREPOSITIONS = {"of", "on", "for", "in", "with", "from", "via", "to", "under", "over", "by",
+                 "through", "across", "against", "using", "towards", "toward", "without"}
+
+
+def long_form_type(long_form: str) -> tuple[str | None, str]:
+    """What the head of a defined long form says: (type, rule); (None, 'task:...') for a task,
+    (None, 'not-artifact:...') for a field, thing, measure or body; (None, '') for nothing."""
+    words = re.findall(r"[\w][\w'-]*", long_form)
+    # the head noun comes before a prepositional phrase: "Learning on Egocentric Videos"
+    cut = next((i for i, w in enumerate(words) if i > 0 and w.lower() in _PREPOSITIONS), len(words))
+    words = words[:cut]
+    if not words:
+        return None, ""
+    head = words[-1].lower()
+    last_part = head.rsplit("-", 1)[-1]
+    if head in DATA_HEADS:
+        return DATA_HEADS[head], f"long-form-head:{words[-1]}"
+    if head in {"network", "networks", "net"}:
+        if any(w.lower() in _NEURAL for w in words[:-1]):
+            return "Model", f"long-form-head:{words[-1]}"
+        return None, f"not-artifact:{words[-1]}"
+    if head in MODEL_HEADS or last_part in {"former", "net"}:
+        return "Model", f"long-form-head:{words[-1]}"
+    if head in METHOD_HEADS or last_part in METHOD_HEADS:
+        return "Method", f"long-form-head:{words[-1]}"
+    if head in TASK_HEADS or last_part in TASK_HEADS:
+        return None, f"task:{words[-1]}"
+    if head in NOT_ARTIFACT_HEADS or last_part in NOT_ARTIFACT_HEADS:
+        return None, f"not-artifact:{words[-1]}"
+    if _ADJECTIVE.search(last_part) and len(words) <= 2:
+        return None, f"not-artifact:{words[-1]}"  # "Auto-Regressive (AR)": a property
+    return None, ""
+
+
+def is_lowercase_phrase(text: str) -> bool:
+    """'electric vehicle', 'part-of-speech': every letter-initial word starts lower case."""
+    words = re.findall(r"[A-Za-z][\w'-]*", text)
+    return bool(words) and all(w[0].islower() for w in words) and not any(
+        c.isupper() for w in words for c in w[1:])
+
+
+def is_modifier(text: str) -> bool:
+    """'LLM-Based', 'UAV-Assisted', 'RL-tuning', 'Grad-CAM-Based': a name made an adjective."""
+    return "-" in text and bool(_MODIFIER_SUFFIX.search(text)) and not text.rsplit("-", 1)[-1].isupper()
+
+
+def modifier_base(text: str) -> str | None:
+    """'Grad-CAM-Based' -> 'Grad-CAM', 'CLIP-Driven' -> 'CLIP': the name a modifier is made of."""
+    if not is_modifier(text):
+        return None
+    base = text[: text.rfind("-")]
+    return base or None
+
+
+def is_word_with_number(text: str) -> bool:
+    return bool(_WORD_NUMBER.match(text))
+
+
+def has_irregular_case(text: str) -> bool:
+    """'MAsk', 'aGent', 'REflection', 'eXplainable': one word with stray capitals, as titles
+    write to spell an acronym into a word; not 'iPhone'-like names with a digit or a hyphen."""
+    if not text.isalpha() or len(text) < 4:
+        return False
+    if text[0].islower() and text[1].isupper() and text[2:].islower():
+        return True  # aGent, eXplainable
+    if text[:2].isupper() and text[2:].islower():
+        return True  # REflection, MAsk (but not "ViT", "PPO")
+    return False
+
+
+_MEASURE_AFTER = re.compile(r"^\s*(?:=|≈|~|<|>|≤|≥|:)\s*[-+]?\d|^\s*(?:of|was|is|reached|drops?|fell|below|under)\s+"
+                            r"(?:only\s+|about\s+|approximately\s+|around\s+)?[-+]?\d*\.?\d+\s*(?:%|m|s|ms|dB)?(?![\w-])")
+
+
+def reads_as_measure(text: str, end: int) -> bool:
+    """'SD = 0.24%', 'an MAE of 0.12', 'RMSE: 3.1': the name of a quantity with its value."""
+    return bool(_MEASURE_AFTER.match(text[end:end + 40]))
