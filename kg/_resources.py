@@ -71,6 +71,6 @@ def check_package_data() -> None:
     if missing:
         raise PackageDataError(
             f"kg: package data not found in {PACKAGE_DIR}: {', '.join(missing)}. The installation "
-            f"is incomplete; reinstall it (pip install --force-reinstall kg-ml, or pip install -e . "
-            f"from a clone).")
+            f"is incomplete; reinstall it (pip install -e . from the clone, or reinstall the wheel; "
+            f"a wheel built by hand needs the package-data of pyproject.toml).")
     _checked = True

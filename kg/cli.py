@@ -9,7 +9,7 @@ import sys
 import click
 
 
-DISTRIBUTION = "kg-ml"  # the name on the package index (`pip install kg-ml`); `kg` is taken
+DISTRIBUTION = "kg-ml"  # the distribution name: "kg" on the package index is an unrelated project
 
 
 def _version() -> str:

@@ -302,7 +302,10 @@ def _modifiers() -> str:
 # hyphenated modifiers split off a name: "IoT-enabled", "CLIP-based" -> "IoT", "CLIP"
 _TERM_SUFFIXES = ("enabled", "assisted", "driven", "aware", "centric", "oriented", "integrated",
                   "connected", "equipped", "capable", "empowered")
-_MODIFIER = re.compile(r"^(.+?[A-Za-z0-9)])[-\u2010\u2011]((?:%s)|[a-z]{3,}ed)$" % _modifiers(), re.I)
+@lru_cache(maxsize=1)
+def _modifier_re() -> re.Pattern:
+    # compiled on first use: importing this module does not load the extractor
+    return re.compile(r"^(.+?[A-Za-z0-9)])[-\u2010\u2011]((?:%s)|[a-z]{3,}ed)$" % _modifiers(), re.I)
 
 
 def _sentences(text: str) -> list[str]:
@@ -315,7 +318,7 @@ def _tokens(sentence: str) -> list[tuple[int, int, str, str]]:
     for m in _TOKEN.finditer(sentence):
         t = m.group()
         if "-" in t or "\u2010" in t or "\u2011" in t:
-            mm = _MODIFIER.match(t)
+            mm = _modifier_re().match(t)
             if mm:
                 stem = mm.group(1)
                 out.append((m.start(), m.start() + len(stem), stem, mm.group(2).lower()))
@@ -363,8 +366,11 @@ _AFTER = [
         _SKIP_PAREN + r"\s+(?:achieves|outperforms|surpasses|attains)\b")),
     ("Model", "model-size", re.compile(r"^[\s-](?:\d+(?:\.\d+)?[BM]|\d+x\d+B)\b")),
     ("Method", "method-head", re.compile(
-        _SKIP_PAREN + r"[\s-]+(?:method|methods|algorithm|algorithms|framework|approach|loss|technique|"
+        _SKIP_PAREN + r"[\s-]+(?:method|algorithm|framework|approach|loss|technique|"
         r"optimizer|objective|regularizer|regularization|procedure)\b")),
+    # a plural head names a family or a task, not one method: "SLAM methods", "VPR approaches"
+    ("term", "methods-for", re.compile(
+        _SKIP_PAREN + r"\s+(?:methods|algorithms|approaches|techniques|frameworks|pipelines|solutions)\b")),
     ("term", "term-head", re.compile(
         _SKIP_PAREN + r"\s+(?:devices?|systems|networks|applications?|technology|technologies|"
         r"environments?|services?|sensors?|platforms?|domains?|field|fields|research|"

@@ -118,3 +118,20 @@ def test_shipped_file_loads_with_common_forms():
     assert max(stats.type_votes("ImageNet"), key=stats.type_votes("ImageNet").get) in ("Dataset", "Benchmark")
     assert max(stats.type_votes("IoT"), key=stats.type_votes("IoT").get) == "term"
     assert stats.dominant_long_form("LoRA") == "Low-Rank Adaptation"
+
+
+def test_cli_writes_the_file(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    src = tmp_path / "papers.jsonl"
+    src.write_text("".join(json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract}) + "\n"
+                           for p in CORPUS), encoding="utf-8")
+    out = tmp_path / "stats.tsv.gz"
+    res = CliRunner().invoke(cli, ["corpus-stats", str(src), "-o", str(out), "--min-df", "2", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "papers read: 5" in res.output
+    stats = CorpusStats.load(out)
+    assert stats.papers == 5 and stats.dominant_long_form("WQL") == "Widget Query Language"

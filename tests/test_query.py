@@ -327,7 +327,8 @@ def test_fixed_facts_of_the_sample(sample_dir):
         (r["label"], r["title"]) for r in new.dicts()}
     pe = run_query(nt, load_query("proposes-and-evaluates", benchmark="MSR-VTT")).column("label")
     assert {"Prompt Switch", "Frozen in Time"} <= set(pe)
-    assert "YFCC" in run_query(nt, load_query("trained-on", entity="CLOOB")).column("label")
+    # labels are the lexicon's spelling (the paper writes "YFCC")
+    assert "YFCC100M" in run_query(nt, load_query("trained-on", entity="CLOOB")).column("label")
     months = run_query(nt, load_query("papers-by-month")).dicts()
     assert sum(r["papers"] for r in months) == 84
 

@@ -66,3 +66,76 @@ def test_relations_follow_resolved_ids():
     _, rb = resolve([a, b])
     (r,) = rb.relations
     assert r.head_id == "contrastive-leave-one-out-widget" and r.tail_id == "clip"
+
+
+# ---- one node per thing (issue 8) -----------------------------------------------------
+
+def _lexicon(*records):
+    from kg.extract.lexicon import Lexicon
+    lex = Lexicon()
+    for rec in records:
+        lex.add(rec)
+    return lex
+
+
+LEX = _lexicon({"name": "Differential Privacy", "type": "Method", "aliases": ["DP"]},
+               {"name": "Vision Transformer", "type": "Model", "aliases": ["ViT"]})
+
+
+def test_a_papers_own_long_form_decides_what_its_acronym_means():
+    a = ex("a", ent("Differential Privacy", ["DP"], id_="differential-privacy", rule="lexicon", type_rule="lexicon"))
+    b = ex("b", ent("Diffusion Policy", ["DP"], type_="Method"))
+    ra, rb = resolve([a, b], lexicon=LEX, corpus_stats=False)
+    assert ra.entities[0].id == "differential-privacy"
+    assert rb.entities[0].id == "diffusion-policy"  # the alias DP does not join it to privacy
+
+
+def test_a_bare_acronym_joins_only_a_dominant_meaning():
+    defs = [ex(f"d{i}", ent("Widget Query Language", ["WQL"], type_="Method")) for i in range(3)]
+    other = ex("o", ent("Weighted Quantile Loss", ["WQL"], type_="Method"))
+    bare = ex("b", ent("WQL", type_="Method"))
+    *_, rb = resolve(defs + [bare], corpus_stats=False)
+    assert rb.entities[0].id == "widget-query-language"  # 3 of 3 definitions
+    *_, rb = resolve(defs[:1] + [other, bare], corpus_stats=False)
+    assert rb.entities[0].id == "wql"  # 1 of 2: no dominant meaning, its own node
+
+
+def test_a_coined_name_proposed_by_two_papers_is_two_nodes():
+    def proposed(pid):
+        e = ent("SCOPEX", type_="Method")
+        e.proposed = True
+        return ex(pid, e)
+    one, two = proposed("2601.00001"), proposed("2601.00002")
+    cite = ex("c", ent("SCOPEX", type_="Method"))
+    r1, r2, rc = resolve([one, two, cite], corpus_stats=False)
+    assert r1.entities[0].id != r2.entities[0].id
+    assert {r1.entities[0].id, r2.entities[0].id} == {"scopex--2601.00001", "scopex--2601.00002"}
+    assert rc.entities[0].id == "scopex"
+    # proposed by one paper and used by another: one node
+    r1, rc = resolve([one, cite], corpus_stats=False)
+    assert r1.entities[0].id == rc.entities[0].id == "scopex"
+
+
+def test_plural_british_and_version_variants_are_one_node():
+    exs = [ex("a", ent("Kolmogorov-Arnold Network")), ex("b", ent("Kolmogorov-Arnold Networks")),
+           ex("c", ent("Kolmogorov-Arnold Networks")), ex("d", ent("Gemini 3.0 Pro")), ex("e", ent("Gemini 3 Pro")),
+           ex("f", ent("Bayesian Optimisation")), ex("g", ent("Bayesian Optimization"))]
+    out = resolve(exs, corpus_stats=False)
+    ids_ = [r.entities[0].id for r in out]
+    assert len(set(ids_[:3])) == 1 and len(set(ids_[3:5])) == 1 and len(set(ids_[5:])) == 1
+    # the label is the most frequent spelling
+    assert out[0].entities[0].label == "Kolmogorov-Arnold Networks"
+
+
+def test_lexicon_label_and_plural_of_a_known_name(extractor):
+    papers = [Paper("a", "A", "We fine-tune ViTs on it."), Paper("b", "B", "A Vision Transformer (ViT) is used.")]
+    ra, rb = resolve(extractor.pipe(papers))
+    (va,), (vb,) = ra.entities, rb.entities
+    assert va.id == vb.id == "vision-transformer"
+    assert va.label == vb.label == "Vision Transformer"
+
+
+def test_different_things_with_one_key_stay_apart(extractor):
+    # "ViTs" is not VITS, the speech model (a case-sensitive lexicon entry)
+    (r,) = resolve(extractor.pipe([Paper("a", "A", "We fine-tune ViTs and compare with VITS for speech.")]))
+    assert len({e.id for e in r.entities}) == 2

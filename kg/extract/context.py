@@ -19,7 +19,7 @@ TYPE_NOUNS = {
     "dataset": "Dataset", "datasets": "Dataset", "corpus": "Dataset", "corpora": "Dataset",
     "data": "Dataset", "collection": "Dataset",
     "model": "Model", "models": "Model", "llm": "Model", "llms": "Model", "lm": "Model",
-    "mllm": "Model", "vlm": "Model", "network": "Model", "agent": "Model", "encoder": "Model",
+    "mllm": "Model", "vlm": "Model", "network": "Model", "agent": "Method", "encoder": "Model",
     "decoder": "Model", "backbone": "Model", "checkpoint": "Model", "family": "Model",
     "assistant": "Model", "chatbot": "Model", "transformer": "Model", "captioner": "Model",
     "method": "Method", "approach": "Method", "framework": "Method", "algorithm": "Method",
@@ -45,10 +45,12 @@ CLASS_NOUNS = {
 }
 # Names whose last part says what they are: HumanEval, TVBench, WebArena, NarrativeQA.
 _SUFFIX_TYPES = [
+    # a parameter count makes a checkpoint, whatever follows: "Qwen3-VL-8B-Instruct"
+    (re.compile(r"(?i)(?:^|[-_ ])\d+(?:\.\d+)?B(?:[-_ ][A-Za-z0-9]+)*$"), "Model"),
     (re.compile(r"(?:Bench|bench|BENCH|Eval|EVAL|Arena|Test|Exam|QA|GLUE|Leaderboard)(?:[-\d.+ ]*[A-Za-z]{0,4})?$"), "Benchmark"),
     (re.compile(r"(?:Set|Corpus|Data|DB|Instruct|Pile|Crawl|Pref|Preference)[-\d]*$"), "Dataset"),
     (re.compile(r"-?\d+(?:\.\d+)?[MK]$"), "Dataset"),  # WebVid-2M, HD-VG-130M, Feint6K
-    (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)\b"), "Model"),
+    (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)(?:\b|\d)"), "Model"),
 ]
 _SKIP_BEFORE = {"the", "a", "an", "new", "novel", "our", "(", "human", "preference", "large-scale",
                 "evaluation", "test", "public", "popular", "challenging", "standard", "proposed"}
@@ -192,6 +194,25 @@ PROPOSE_VERBS = re.compile(
     r"collect|collects|contribute|contributes|establish|establishes|devise|devises|outline|outlines|"
     r"formulate|formulates|offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts)\b",
     re.I)
+# "... leverage it to propose HELVAE", "and introduce X": the verb right before the name
+TO_PROPOSE = re.compile(r"\b(?:to|and)\s+(?:propose|introduce|present|develop|design|build|create|curate|release)"
+                        r"\s+(?:(?:a|an|the)\s+(?:new\s+|novel\s+)?)?$", re.I)
+_SPELLED = re.compile(r"^\s*(?:,\s*(?:a|an|the)\s+|\(\s*)(?P<words>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){1,7})")
+
+
+def _spells_out(name: str, right: str) -> bool:
+    """'PASE, a Planning-Aware Semantic self-healing Engine': the words after the name spell
+    it out, as a paper does for the name it coins."""
+    letters = [c for c in name if c.isalpha()]
+    if not 2 <= len(letters) <= 8 or not all(c.isupper() for c in letters):
+        return False
+    m = _SPELLED.match(right)
+    if not m:
+        return False
+    initials = "".join(part[0] for w in m.group("words").split() for part in w.split("-") if part)
+    return initials.upper().startswith("".join(letters))
+
+
 NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|entitled|denoted(?: as)?)\s*,?\s*$", re.I)
 OUR = re.compile(r"\b(?:our|the proposed|our proposed|our new|the resulting)\s+(?:[\w-]+[\s,:]+){0,2}$", re.I)
 # "a novel X", "two new benchmarks X and Y", "a new dataset (X)"
@@ -221,6 +242,10 @@ def proposed_by_context(doc: Doc, span: Span) -> str | None:
     right = text_of(doc)[span.end_char: sent.end_char]
     if NAMING.search(left):
         return "proposed:named"
+    if TO_PROPOSE.search(left):
+        return "proposed:we-propose-direct"
+    if _spells_out(span.text, right):
+        return "proposed:apposition"  # "PASE, a Planning-Aware Semantic self-healing Engine"
     if APPOSITION_NEW.match(right) or IS_NEW.match(right):
         return "proposed:apposition"
     if NEW_THING.search(left[-90:]):

@@ -147,6 +147,8 @@ def long_form_type(long_form: str) -> tuple[str | None, str]:
         return "Model", f"long-form-head:{words[-1]}"
     if head in METHOD_HEADS or last_part in METHOD_HEADS:
         return "Method", f"long-form-head:{words[-1]}"
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z]s", words[-1]):
+        return None, f"not-artifact:{words[-1]}"  # "... MWEs", "Video-Language BERTs": a kind, in the plural
     if head in TASK_HEADS or last_part in TASK_HEADS:
         return None, f"task:{words[-1]}"
     if head in NOT_ARTIFACT_HEADS or last_part in NOT_ARTIFACT_HEADS:
@@ -161,6 +163,14 @@ def is_lowercase_phrase(text: str) -> bool:
     words = re.findall(r"[A-Za-z][\w'-]*", text)
     return bool(words) and all(w[0].islower() for w in words) and not any(
         c.isupper() for w in words for c in w[1:])
+
+
+def is_title_case_phrase(text: str) -> bool:
+    """'Local Grammar Graph', 'Cross-age Identity Similarity': two or more words, each
+    content word capitalised (connectors of/for/and... may stay lower case)."""
+    words = re.findall(r"[A-Za-z][\w'-]*", text)
+    content = [w for w in words if w.lower() not in _PREPOSITIONS and w.lower() not in {"a", "an", "the", "and", "or"}]
+    return len(content) >= 2 and all(w[0].isupper() for w in content)
 
 
 def is_modifier(text: str) -> bool:
@@ -199,3 +209,99 @@ _MEASURE_AFTER = re.compile(r"^\s*(?:=|≈|~|<|>|≤|≥|:)\s*[-+]?\d|^\s*(?:of|
 def reads_as_measure(text: str, end: int) -> bool:
     """'SD = 0.24%', 'an MAE of 0.12', 'RMSE: 3.1': the name of a quantity with its value."""
     return bool(_MEASURE_AFTER.match(text[end:end + 40]))
+
+
+# ---- what the corpus says (kg.corpus_stats) ------------------------------------------
+# Thresholds read off the 100k-paper statistics: a form needs this many clearly cased
+# mid-sentence occurrences, or this many papers voting, before the corpus speaks for it.
+MIN_OCCURRENCES = 5
+LOWERCASE_TERM = 0.5   # share of lower-case occurrences that makes a phrase a term
+MIN_VOTES = 3
+TERMISH_LONG_FORMS = 0.6  # share of an acronym's definitions that are terms or measures
+
+
+def _termish_long_form(long: str) -> bool:
+    rule = long_form_type(long)[1]
+    return is_lowercase_phrase(long) or rule.startswith(("not-artifact", "task"))
+
+
+def corpus_term(stats, text: str) -> str | None:
+    """The rule by which the corpus shows ``text`` is a term, not a name: papers mostly
+    write it in lower case ("Visual Place Recognition", "Knowledge Distillation", "ImPlicit"),
+    its contexts are those of fields and technologies ("IoT devices"), or papers define the
+    acronym as a term or a measure ("click-through rate (CTR)", "digital twin (DT)")."""
+    if stats is None:
+        return None
+    s = stats.get(text)
+    if s is None:
+        return None
+    n = s.capitalised + s.lowercase
+    # (an acronym in capitals is written so on purpose: DRIVE the dataset is not "drive")
+    letters = [c for c in text if c.isalpha()]
+    if n >= MIN_OCCURRENCES and s.lowercase / n >= LOWERCASE_TERM and not (
+            len(letters) >= 2 and all(c.isupper() for c in letters)):
+        return f"corpus:lower-case {s.lowercase}/{n}"
+    term = s.votes.get("term", 0)
+    artifact = sum(v for t, v in s.votes.items() if t != "term")
+    if term >= MIN_VOTES and term > artifact:
+        return f"corpus:term-contexts {term}/{term + artifact}"
+    if s.long_forms:
+        total = sum(c for _, c in s.long_forms)
+        termish = sum(c for lf, c in s.long_forms if _termish_long_form(lf))
+        if total >= MIN_VOTES and termish / total >= TERMISH_LONG_FORMS:
+            return f"corpus:defined-as '{s.long_forms[0][0]}'"
+    return None
+
+
+def corpus_type(stats, text: str, among: tuple[str, ...] = ("Method", "Model", "Dataset", "Benchmark"),
+                min_share: float = 0.6) -> tuple[str, str] | None:
+    """The type most papers' contexts give ``text`` ("the X dataset", "X achieves"), when
+    enough papers agree."""
+    if stats is None:
+        return None
+    s = stats.get(text)
+    if s is None:
+        return None
+    votes = {t: v for t, v in s.votes.items() if t in among}
+    total = sum(votes.values())
+    if total < MIN_VOTES:
+        return None
+    best = max(votes, key=lambda t: (votes[t], t))
+    if votes[best] / total < min_share:
+        return None
+    return best, f"corpus:{best} {votes[best]}/{total}"
+
+
+def corpus_meaning_share(stats, short: str, long_forms: list[str]) -> float | None:
+    """Of the corpus's definitions of the acronym ``short``, the share that are one of
+    ``long_forms`` (a lexicon entry's): low for MAE = Masked Autoencoders, whose papers
+    mostly mean the mean absolute error."""
+    if stats is None:
+        return None
+    s = stats.get(short)
+    if s is None or not s.long_forms:
+        return None
+    total = sum(c for _, c in s.long_forms)
+    if total < MIN_OCCURRENCES:
+        return None
+    mine = [_words(f) for f in long_forms]
+    return sum(c for lf, c in s.long_forms if any(_same_meaning(_words(lf), m) for m in mine)) / total
+
+
+def _words(text: str) -> set[str]:
+    from ..normalize import variant_key
+    return {variant_key(w) for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _PREPOSITIONS
+            and w not in {"a", "an", "the", "and"}}
+
+
+def _same_meaning(a: set[str], b: set[str]) -> bool:
+    """'Policy Optimization' (a definition cut short) is 'Proximal Policy Optimization'."""
+    return bool(a and b) and (a <= b or b <= a or len(a & b) / len(a | b) >= 0.6)
+
+
+def is_ordinary_word(stats, text: str) -> bool:
+    """'Quality', 'Multiple', 'Glove': a word papers also write in lower case."""
+    if stats is None:
+        return False
+    s = stats.get(text)
+    return s is not None and s.lowercase >= 3 and s.lowercase / max(1, s.capitalised + s.lowercase) >= 0.3

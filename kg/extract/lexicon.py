@@ -126,7 +126,7 @@ class Lexicon:
         k = key(text)
         return k in self.generic or (k.endswith("s") and k[:-1] in self.generic)
 
-    def accepts(self, entry: LexiconEntry, matched: str, doc_text: str = "") -> bool:
+    def accepts(self, entry: LexiconEntry, matched: str, doc_text: str = "", is_word=None) -> bool:
         """Case check for a case-insensitive phrase match.
 
         A name written with capitals, matched in lower case, is usually a common word or a
@@ -135,6 +135,8 @@ class Lexicon:
         hyphenated chain of three or more words ("chain-of-thought"), or when the paper also
         writes the name's acronym ("direct preference optimization ... DPO").
         Case-sensitive entries must match a listed form up to spaces and hyphens.
+        ``is_word(text)``: whether ``text`` is an ordinary word (by corpus statistics); a
+        name with inner capitals matched without them is refused when it is one.
         """
         def squash(x: str) -> str:
             return x.replace("-", "").replace(" ", "")
@@ -153,8 +155,9 @@ class Lexicon:
             # A name with its own casing inside a word ("QuALITY", "MultiPL-E", "GloVe", "PaLM",
             # "LoRA") is not the ordinary word written in title or lower case ("Quality",
             # "Multiple", "Glove", "Palm", "LoRa" the radio): its inner capitals must be there.
+            # (``is_word`` tells an ordinary word from a misspelt name: "Timesformer" is no word)
             if _inner_capitals(f) and not any(c.isdigit() for c in f) and not (
-                    _same_case_pattern(f, matched) or matched.isupper()):
+                    _same_case_pattern(f, matched) or matched.isupper()) and (is_word is None or is_word(matched)):
                 continue
             if any(c.isupper() for c in f) and not any(c.isupper() for c in matched):
                 if any(c.isdigit() for c in f) or matched.count("-") >= 2:

@@ -22,6 +22,8 @@ from spacy.tokens import Doc, Span
 
 from spacy.util import filter_spans
 
+from ..corpus_stats import CorpusStats
+from ..resolve import is_short_form
 from ..model import Entity, Mention, Paper, PaperExtraction
 from ..normalize import key, slug, variant_key
 from . import context, evidence, texmap
@@ -62,8 +64,12 @@ class Extractor:
     ['GPT-4', 'MMLU']
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, extra_lexicons: Iterable[str | Path] = ()):
+    def __init__(self, lexicon: Lexicon | None = None, extra_lexicons: Iterable[str | Path] = (),
+                 corpus_stats: CorpusStats | None = None):
+        """``corpus_stats``: how names are written across a corpus (``kg.corpus_stats``);
+        the statistics of 100k arXiv cs abstracts shipped with kg by default."""
         self.lexicon = lexicon or Lexicon.load(extra_lexicons)
+        self.stats = corpus_stats if corpus_stats is not None else CorpusStats.default()
         self.nlp = make_nlp()
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for entry in self.lexicon.entries.values():
@@ -122,7 +128,8 @@ class Extractor:
         for match_id, s, e in self.matcher(doc):
             span = doc[s:e]
             entry = lex.entries[self.nlp.vocab.strings[match_id]]
-            if lex.accepts(entry, span.text, text_of(doc)):
+            if lex.accepts(entry, span.text, text_of(doc),
+                           is_word=lambda w: evidence.is_ordinary_word(self.stats, w)):
                 spans.append((span, "lexicon", entry))
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
@@ -208,6 +215,8 @@ class Extractor:
         cands = _resolve_overlaps(cands + _repeats(doc, cands))
         for c in cands:
             c.extras["field"] = "title" if c.start < title_end else "abstract"
+            if title_span is not None:
+                c.extras["title_name"] = title_span.text
         return cands
 
     def _merge(self, cands: list[Candidate], doc: Doc, paper: Paper, abstract_offset: int):
@@ -229,7 +238,7 @@ class Extractor:
         by_key: dict[str, int] = {}
         by_entry: dict[str, int] = {}
         for i, c in enumerate(cands):
-            k = key(c.text)
+            k = variant_key(c.text)  # plural, British and TeX variants of one name; not ViTs / VITS
             if k in by_key:
                 union(i, by_key[k])
             else:
@@ -242,11 +251,6 @@ class Extractor:
             other = c.extras.get("abbr_of")
             if other is not None and id(other) in index:
                 union(i, index[id(other)])
-        # A bare plural of a defined short form ("MAEs" for "MAE") is the same thing.
-        for i, c in enumerate(cands):
-            k = key(c.text)
-            if k.endswith("s") and k[:-1] in by_key:
-                union(i, by_key[k[:-1]])
 
         groups: dict[int, list[int]] = {}
         for i in range(len(cands)):
@@ -278,6 +282,9 @@ class Extractor:
         if all(evidence.reads_as_measure(text_of(doc), c.end) for c in members) and not any(
                 "abbr_of" in c.extras for c in members):
             return None  # "SD = 0.24%", "an MAE of 0.12": a statistic, not Stable Diffusion
+        if entry is not None and not any("abbr_of" in c.extras for c in members) and self._ambiguous_acronym(
+                entry, members):
+            return None  # bare "MAE" where the field mostly means the mean absolute error
         rules = {c.rule for c in members}
         forms: list[str] = []
         for c in sorted(members, key=lambda c: c.start):
@@ -327,6 +334,12 @@ class Extractor:
                 if r:
                     proposed_rule = r
                     break
+        title_name = members[0].extras.get("title_name")
+        if proposed_rule is None and title_name and any(
+                re.match(re.escape(title_name) + r"[-\s]\S", f) for f in forms):
+            proposed_rule = "proposed:title-variant"  # "PROBE-Bench", "SenseNova-MARS-8B" of "PROBE: ..."
+        if proposed_rule is None and entry is None and base is None and self._coined(members, forms):
+            proposed_rule = "proposed:coined"
         if entry is not None and proposed_rule not in (
                 "proposed:title-name", "proposed:named", "proposed:apposition"):
             # a well-known artifact is this paper's own only when the text says so plainly
@@ -346,6 +359,32 @@ class Extractor:
         return Entity(id=ent_id, name=name, type=typ, aliases=aliases, proposed=proposed_rule is not None,
                       mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
                       confidence=confidence, type_rule=type_rule)
+
+    def _coined(self, members: list[Candidate], forms: list[str]) -> bool:
+        """A name this paper coins: no abstract of the background corpus uses it, and the
+        paper spells it out ("Bit-Aware Quantization (BAQ)") or uses it again, in its title
+        or twice (a name cited from elsewhere is mostly known to the corpus)."""
+        if not len(self.stats) or any(self.stats.get(f) is not None for f in forms):
+            return False
+        longs = [c.text for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
+        if longs:
+            return evidence.is_title_case_phrase(max(longs, key=len))
+        shaped = [c for c in members if c.rule in ("shape", "repeat", "title")]
+        return bool(shaped) and len(members) >= 2 and any(c.extras.get("field") == "title" for c in members) \
+            and any(is_name_like(f) for f in forms)
+
+    def _ambiguous_acronym(self, entry: LexiconEntry, members: list[Candidate]) -> bool:
+        """A known acronym used bare, when most papers of the corpus define it as something
+        else (MAE: mean absolute error, not Masked Autoencoders; SD: standard deviation)."""
+        shorts = {c.text for c in members}
+        if not all(is_short_form(t) for t in shorts):
+            return False
+        long_forms = [f for f in entry.forms if f not in shorts and not is_short_form(f)]
+        if not long_forms:
+            return False
+        share = min((evidence.corpus_meaning_share(self.stats, t, long_forms) for t in shorts),
+                    key=lambda x: 1.0 if x is None else x)
+        return share is not None and share < AMBIGUOUS_MEANING
 
     def _artifact_evidence(self, members: list[Candidate], typ: str, type_rule: str,
                            proposed_rule: str | None) -> tuple[str, str] | None:
@@ -368,7 +407,22 @@ class Extractor:
                     any(ch.islower() for ch in sh) for sh in shorts):
                 return None  # "electric vehicle (EV)": a term; "feature-wise ... (FiLM)" is coined
             if type_rule == "default" and head_type is not None:
-                return head_type, head_rule
+                typ, type_rule = head_type, head_rule
+            elif type_rule == "default" and not head_rule and evidence.is_title_case_phrase(long):
+                # "Multi-scale Local Binary Patterns (MLBP)": a name the paper spells out and
+                # abbreviates, of a head that is no term, task or thing
+                typ, type_rule = "Method", "long-form:defined"
+        # what 100k abstracts say of the name: a term ("IoT", "Knowledge Distillation"), or a type
+        name = max((c.text for c in members), key=len)
+        forms = [name] + [sh for sh in shorts if sh != name]
+        local = type_rule.startswith(_LOCAL_TYPE_RULES)
+        if not proposed and not local and any(evidence.corpus_term(self.stats, f) for f in forms):
+            return None
+        if type_rule == "default":
+            for f in forms:
+                voted = evidence.corpus_type(self.stats, f)
+                if voted:
+                    return voted
         return typ, type_rule  # still "default": a list neighbour may type it, else it goes
 
     def _type(self, doc: Doc, spans: list[Span], forms: list[str], name: str,
@@ -501,6 +555,12 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
 _LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,24}\)\s*)?(?:,|and|or|,\s*and|,\s*or|/)\s*$")
 
 
+# A bare known acronym whose corpus definitions are mostly something else is not taken.
+AMBIGUOUS_MEANING = 0.3
+
+# Type rules that read the paper's own words about the name (not its role in a sentence).
+_LOCAL_TYPE_RULES = ("context:", "apposition:", "name-says", "name-shape", "title-noun", "title-verb",
+                     "long-form-head")
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
 
 
