@@ -31,13 +31,15 @@ only: they are Title Case whatever they contain.
 The file (gzipped TSV, UTF-8, rows sorted by key so a rebuild gives the same bytes)::
 
     # kg corpus-stats v1 papers=100000 min_df=3
-    key  form  df  capitalised  lowercase  proposed  votes  long_forms
+    key  form  df  capitalised  lowercase  proposed  votes  long_forms  defined_capitalised
 
 ``key`` the normalised form, ``form`` its most common capitalised spelling (the most
 common spelling if it is never capitalised), ``votes`` ``Type=n`` pairs joined by ``,``
 (types among Method, Model, Dataset, Benchmark, term; a count is papers with at least one
 such context), ``long_forms`` ``n:Long Form`` pairs joined by ``|``, most frequent first
-(up to 5; for acronyms).  Empty fields are empty strings.
+(up to 5; for acronyms), ``defined_capitalised`` the capitalised occurrences right before
+the form's acronym ("Large Language Models (LLMs)": capitals that show the letters, left out
+of ``capitalised``).  Empty fields are empty strings.
 """
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ __all__ = ["TermStats", "CorpusStats", "TYPES", "DEFAULT_FILE"]
 TYPES = ("Method", "Model", "Dataset", "Benchmark", "term")
 DEFAULT_FILE = "corpus-stats.tsv.gz"
 _HEADER = "# kg corpus-stats v1"
-_COLUMNS = ("key", "form", "df", "capitalised", "lowercase", "proposed", "votes", "long_forms")
+_COLUMNS = ("key", "form", "df", "capitalised", "lowercase", "proposed", "votes", "long_forms",
+            "defined_capitalised")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class TermStats:
     long_forms: tuple[tuple[str, int], ...] = ()  # for acronyms: ("Long Form", papers), most frequent first
     proposed: int = 0       # papers that introduce it ("we propose X", "called X", "X, a novel ...")
     form: str = ""          # the most common (capitalised) spelling
+    defined_capitalised: int = 0  # capitalised right before its acronym, "Large Language Models (LLMs)" (not in capitalised)
 
     @property
     def lowercase_share(self) -> float | None:
@@ -164,13 +168,13 @@ class CorpusStats:
         entries: dict[str, TermStats | str] = {}
         papers = 0
         with gzip.open(path, "rt", encoding="utf-8", newline="\n") as fh:
-            for line in fh:
-                if line.startswith("#"):
+            for n, line in enumerate(fh):
+                if n < 2 and line.startswith("#"):
                     m = re.search(r"papers=(\d+)", line)
                     if m:
                         papers = int(m.group(1))
                     continue
-                if line.startswith("key\t"):
+                if n < 2 and line.startswith("key\t"):  # the column header (a form may be "key")
                     continue
                 k, _, rest = line.rstrip("\n").partition("\t")
                 if k:
@@ -235,11 +239,11 @@ def _format_row(k: str, s: TermStats) -> str:
     votes = ",".join(f"{t}={s.votes[t]}" for t in sorted(s.votes) if s.votes[t])
     longs = "|".join(f"{n}:{_clean_field(f)}" for f, n in s.long_forms)
     return "\t".join((k, _clean_field(s.form), str(s.df), str(s.capitalised), str(s.lowercase),
-                      str(s.proposed), votes, longs))
+                      str(s.proposed), votes, longs, str(s.defined_capitalised)))
 
 
 def _parse_row(rest: str) -> TermStats:
-    form, df, cap, low, prop, votes, longs = (rest.split("\t") + [""] * 7)[:7]
+    form, df, cap, low, prop, votes, longs, dcap = (rest.split("\t") + [""] * 8)[:8]
     v = {}
     for pair in filter(None, votes.split(",")):
         t, _, n = pair.partition("=")
@@ -249,7 +253,8 @@ def _parse_row(rest: str) -> TermStats:
         n, _, f = pair.partition(":")
         lf.append((f, int(n)))
     return TermStats(df=int(df or 0), capitalised=int(cap or 0), lowercase=int(low or 0), votes=v,
-                     long_forms=tuple(lf), proposed=int(prop or 0), form=form)
+                     long_forms=tuple(lf), proposed=int(prop or 0), form=form,
+                     defined_capitalised=int(dcap or 0))
 
 
 def _add(a: TermStats, b: TermStats) -> TermStats:
@@ -269,7 +274,8 @@ def _add(a: TermStats, b: TermStats) -> TermStats:
     lf = sorted(((f, n) for f, n, _ in longs.values()), key=lambda x: (-x[1], x[0]))[:5]
     return TermStats(df=a.df + b.df, capitalised=a.capitalised + b.capitalised,
                      lowercase=a.lowercase + b.lowercase, votes=votes, long_forms=tuple(lf),
-                     proposed=a.proposed + b.proposed, form=a.form if a.df >= b.df else b.form)
+                     proposed=a.proposed + b.proposed, form=a.form if a.df >= b.df else b.form,
+                     defined_capitalised=a.defined_capitalised + b.defined_capitalised)
 
 
 # ---- text ---------------------------------------------------------------------------------
@@ -456,7 +462,7 @@ def _is_cap(t: str) -> bool:
 # ---- the builder --------------------------------------------------------------------------
 
 class _Form:
-    __slots__ = ("cand", "spell", "votes", "proposed", "longs", "df", "cap", "low")
+    __slots__ = ("cand", "spell", "votes", "proposed", "longs", "df", "cap", "low", "dcap")
 
     def __init__(self):
         self.cand = 0          # papers where it was a candidate
@@ -467,6 +473,7 @@ class _Form:
         self.df = 0
         self.cap = 0
         self.low = 0
+        self.dcap = 0
 
 
 _PATTERN_TYPE = {name: typ for typ, name, _ in _AFTER + _BEFORE}
@@ -720,6 +727,7 @@ class _Builder:
                     # Benchmark") say nothing about this form, unless it is name-shaped
                     ti0, ti1 = tokidx[i], tokidx[j]
                     if _DEF_AFTER.match(text, toks[ti1][1]):
+                        f.dcap += 1
                         continue  # "Large Language Models (LLMs)": capitals that show the letters
                     if not _title_context(tcap, tconn, tseg, ttext, ti0, ti1) or _looks_name("".join(words)):
                         f.cap += 1
@@ -750,7 +758,7 @@ class _Builder:
                     rows.append((best, total))
                 lf = tuple(sorted(rows, key=lambda x: (-x[1], x[0]))[:5])
             out[k] = TermStats(df=f.df, capitalised=f.cap, lowercase=f.low, votes=votes,
-                               long_forms=lf, proposed=f.proposed, form=form)
+                               long_forms=lf, proposed=f.proposed, form=form, defined_capitalised=f.dcap)
         return out
 
 

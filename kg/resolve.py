@@ -61,7 +61,10 @@ class Resolver:
                 for f in (e.name, *e.aliases):
                     self.fixed_ids.setdefault(variant_key(f), e.id)
             elif e.proposed:
-                self.proposers[k].add(ex.paper.id)
+                # by its acronym too: "ACORN" coined by one paper, "Abstractive Compression
+                # Robust against Noise (ACORN)" by another
+                for f in (e.name, *(a for a in e.aliases if is_short_form(a))):
+                    self.proposers[variant_key(f)].add(ex.paper.id)
             for a in e.aliases:
                 ak = variant_key(a)
                 if ak != k and is_short_form(a) and not is_short_form(e.name):
@@ -85,7 +88,8 @@ class Resolver:
                 return self.fixed_ids[variant_key(a)]
         if e.proposed and len(self.proposers.get(k, ())) > 1:
             return f"{self._id_for_key(k)}--{slug(paper_id)}"
-        if not e.aliases and short:
+        if not e.aliases and short and not e.proposed:
+            # (a name a paper coins is its own, whatever others spell the letters as)
             long_key = self._meaning(k)
             if long_key is not None:
                 return self._id_for_key(long_key)

@@ -39,6 +39,7 @@ def test_field_term_is_mostly_lowercase(stats):
     assert s.lowercase == 4
     # the capitals of a definition ("Internet of Things (IoT)") show its letters: not counted
     assert s.capitalised == 0
+    assert s.defined_capitalised == 1
     assert stats.lowercase_share("internet of things") == 1.0
     assert stats.get("IoT").votes.get("term", 0) >= 2  # "IoT devices", "IoT applications"
 
@@ -135,3 +136,11 @@ def test_cli_writes_the_file(tmp_path):
     assert "papers read: 5" in res.output
     stats = CorpusStats.load(out)
     assert stats.papers == 5 and stats.dominant_long_form("WQL") == "Widget Query Language"
+
+
+def test_a_form_spelled_like_the_header_survives_a_roundtrip(tmp_path):
+    s = CorpusStats({"key": TermStats(df=4, capitalised=1, lowercase=3, votes={"term": 1},
+                                      long_forms=(("Key Encoding Yard", 3),), form="KEY")}, papers=9)
+    path = s.save(tmp_path / "s.tsv.gz")
+    loaded = CorpusStats.load(path)
+    assert loaded.get("KEY") == s.get("key") and loaded.papers == 9

@@ -288,6 +288,11 @@ def corpus_meaning_share(stats, short: str, long_forms: list[str]) -> float | No
     return sum(c for lf, c in s.long_forms if any(_same_meaning(_words(lf), m) for m in mine)) / total
 
 
+def same_meaning(a: str, b: str) -> bool:
+    """Two long forms of one thing: one's words within the other's, or mostly shared."""
+    return _same_meaning(_words(a), _words(b))
+
+
 def _words(text: str) -> set[str]:
     from ..normalize import variant_key
     return {variant_key(w) for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _PREPOSITIONS
@@ -305,3 +310,55 @@ def is_ordinary_word(stats, text: str) -> bool:
         return False
     s = stats.get(text)
     return s is not None and s.lowercase >= 3 and s.lowercase / max(1, s.capitalised + s.lowercase) >= 0.3
+
+
+ESTABLISHED_LOWERCASE = 0.3
+
+
+def corpus_established(stats, text: str) -> bool:
+    """An established term, not a coinage: papers also write it in lower case ("finite state
+    machine", "entity recognition"), so "we propose a X ..." uses it rather than names it.
+    (How many papers use a name says nothing here: a famous name was once new too.)"""
+    if stats is None:
+        return False
+    s = stats.get(text)
+    if s is None:
+        return False
+    n = s.capitalised + s.lowercase
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return False
+    return n >= MIN_OCCURRENCES and s.lowercase / n >= ESTABLISHED_LOWERCASE
+
+
+_SKIP_WORDS = {"a", "an", "the", "of", "for", "and", "with", "via", "in", "on", "to", "from", "by"}
+
+
+def spelled_out(acronym: str, text: str) -> str | None:
+    """The words at the start of ``text`` whose initials spell ``acronym`` ("ORCA",
+    "Open-ended Response Correctness Assessment ..."), or None. A hyphenated word may give
+    the letter by any of its parts ("Structure-Aware" gives the A of DAPO)."""
+    letters = [c for c in acronym if c.isalpha()]
+    if any(c.isupper() for c in letters) and any(c.islower() for c in letters):
+        letters = [c for c in letters if c.isupper()]  # LoRA: L, R, A
+    letters = [c.lower() for c in letters]
+    if not 2 <= len(letters) <= 10 or sum(c.isupper() for c in acronym) < 2:
+        return None
+    words = re.findall(r"[\w][\w'-]*", text)[: len(letters) + 4]
+    i, used = 0, 0
+    for n, w in enumerate(words):
+        if i == len(letters):
+            break
+        parts = [p for p in w.lower().split("-") if p]
+        hit = next((k for k, part in enumerate(parts) if part[0] == letters[i]), None)
+        if hit is None:
+            if w.lower() in _SKIP_WORDS:
+                continue
+            return None
+        i += 1
+        # further letters may come from the later parts of the same hyphenated word
+        for part in parts[hit + 1:]:
+            if i < len(letters) and part[0] == letters[i]:
+                i += 1
+        used = n + 1
+    return " ".join(words[:used]) if i == len(letters) else None

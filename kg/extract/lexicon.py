@@ -107,9 +107,8 @@ class Lexicon:
             eid = None  # "ViTs" is not VITS, the speech model
         if eid is None:
             eid = self._by_variant().get(variant_key(text))
-            if eid is not None and self.entries[eid].case_sensitive and variant_key(text) not in {
-                    variant_key(f) for f in self.entries[eid].forms if f.lower() != f}:
-                eid = None
+            if eid is not None and self.entries[eid].case_sensitive:
+                eid = None  # "ORCA" is not Orca: a case-sensitive name matches as written
         return self.entries[eid] if eid else None
 
     def _by_variant(self) -> dict[str, str]:

@@ -143,11 +143,17 @@ class Extractor:
 
         # 2. abbreviation definitions: both forms are candidates, joined later
         pairs = []
+        generic_shorts: set[str] = set()  # acronyms this paper defines as a generic phrase
         for ab in find_abbreviations(doc):
             short, long = ab.short, ab.long
-            if lex.is_generic(short.text) or lex.is_generic(long.text):
+            trimmed = _trim(doc, long)
+            if lex.is_generic(long.text) or (trimmed is not None and lex.is_generic(trimmed.text)):
+                generic_shorts.add(short.text)  # "Multi-Objective RL (MORL)": MORL is generic here
                 continue
-            long = _trim(doc, long)
+            if lex.is_generic(short.text) and (trimmed is None or lex.lookup(trimmed.text) is None
+                                               and not evidence.is_title_case_phrase(trimmed.text)):
+                continue  # a generic acronym, not spelled out as a name of the paper's own
+            long = trimmed
             if long is None or not _plausible_long_form(long):
                 continue
             pairs.append((long, short))
@@ -163,6 +169,15 @@ class Extractor:
                     len(ts) <= 3 or key(ts.text) in key(paper.abstract)):
                 title_span = ts
                 title_type = _subtitle_type(paper.title[m.end(1):])
+        # "ORCA: Open-ended Response Correctness Assessment": the subtitle spells out the
+        # title's acronym as something the lexicon's ORCA is not; this paper's name is its own
+        homonym = None
+        if title_span is not None:
+            spelled = evidence.spelled_out(title_span.text, paper.title[m.end(1):].lstrip(" :"))
+            known = lex.lookup(title_span.text)
+            long_forms = [f for f in known.forms if " " in f or f.count("-") >= 2] if known else []
+            if spelled and long_forms and not any(evidence.same_meaning(spelled, f) for f in long_forms):
+                homonym = variant_key(title_span.text)
 
         # 4. name-shaped tokens outside lexicon matches
         shape = [s for s in shape_spans(doc) if not any(i in taken for i in range(s.start, s.end))]
@@ -181,7 +196,9 @@ class Extractor:
             return c
 
         for s, rule, entry in spans:
-            if rule == "lexicon-variant":
+            if homonym is not None and variant_key(s.text) == homonym:
+                add(s, "repeat")  # the paper's own name, not the lexicon entry it spells like
+            elif rule == "lexicon-variant":
                 add(s, rule, lex.lookup(s.text), base=entry)
             else:
                 add(s, rule, entry)
@@ -191,11 +208,16 @@ class Extractor:
             if lc and sc:
                 lc.extras["abbr_of"] = sc
         if title_span is not None:
-            add(title_span, "title", lex.lookup(title_span.text), in_title=True, title_type=title_type)
+            add(title_span, "title", None if homonym else lex.lookup(title_span.text), in_title=True,
+                title_type=title_type)
         for s in shape:
             text = s.text
+            if text in generic_shorts:
+                continue
             if len(s) == 1 and (evidence.is_word_with_number(text) or evidence.has_irregular_case(text)):
                 continue  # "Stage-1", "MAsk": words, not names
+            if len(s) == 1 and self._generic_compound(text):
+                continue  # "KG-LLM", "CNN-Transformer", "Human-AI": kinds joined, no name
             base = evidence.modifier_base(text) if len(s) == 1 else None
             if base is not None:
                 # "CLIP-Driven", "Grad-CAM-Based": the name inside the modifier, if it is one
@@ -204,7 +226,19 @@ class Extractor:
                     cands.append(Candidate(s.start_char, s.start_char + len(base), base,
                                            "lexicon" if entry is not None else "shape", entry))
                 continue
-            add(extend_with_version(doc, s), "shape", lex.lookup(text))
+            span = extend_with_version(doc, s)
+            entry = lex.lookup(span.text) or lex.lookup(text)
+            sized = _SIZE_SUFFIX.sub("", text) if entry is None else text
+            if sized == text and entry is None:
+                sized = _SPLIT_SUFFIX.sub("", text)  # "ShapeNet-55/34", "ModelNet-40": a split of a known set
+            base = lex.lookup(sized) if sized != text and len(sized) >= 2 else None
+            if base is not None and base.type not in ("Dataset", "Benchmark") and not _SIZE_SUFFIX.search(text):
+                base = None  # "Mip-NeRF360" is no checkpoint of Mip-NeRF; "ScanNet200" is a split of ScanNet
+            if base is not None:
+                # "Qwen3-4B", "Qwen2.5-7B-Instruct": a checkpoint of a known model
+                add(span, "lexicon-variant", None, base=base)
+            else:
+                add(span, "shape", entry)
         for s in introduced:
             add(s, "introduced", lex.lookup(s.text))
 
@@ -315,6 +349,8 @@ class Extractor:
         elif entry is not None or base is not None:
             known = entry or base
             typ, type_rule = known.type, "lexicon" if entry else f"lexicon-base:{base.name}"
+            if entry is None and _SIZE_SUFFIX.search(name):
+                typ = "Model"  # "ShareGPT4Video-8B", "FILM-7B": a checkpoint, whatever its base is
             if typ in ("Dataset", "Benchmark"):
                 # the abstract decides between data and test set: "evaluated on X" is a benchmark
                 role, why = self._type(doc, spans, [], name, look_before)
@@ -334,6 +370,9 @@ class Extractor:
                 if r:
                     proposed_rule = r
                     break
+        if proposed_rule is not None and proposed_rule not in _NAMING_RULES and entry is None and any(
+                evidence.corpus_established(self.stats, f) for f in forms):
+            proposed_rule = None  # "we propose a finite state machine ...": a term papers write in lower case
         title_name = members[0].extras.get("title_name")
         if proposed_rule is None and title_name and any(
                 re.match(re.escape(title_name) + r"[-\s]\S", f) for f in forms):
@@ -359,6 +398,14 @@ class Extractor:
         return Entity(id=ent_id, name=name, type=typ, aliases=aliases, proposed=proposed_rule is not None,
                       mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
                       confidence=confidence, type_rule=type_rule)
+
+    def _generic_compound(self, text: str) -> bool:
+        parts = [p for p in re.split(r"[-/]", text) if p]
+        if len(parts) < 2 or self.lexicon.lookup(text) is not None:
+            return False
+        return all(self.lexicon.is_generic(p) or p.lower() in _GENERIC_PREFIXES
+                   or (p[0].isupper() and p[1:].islower() and evidence.is_ordinary_word(self.stats, p))
+                   for p in parts)
 
     def _coined(self, members: list[Candidate], forms: list[str]) -> bool:
         """A name this paper coins: no abstract of the background corpus uses it, and the
@@ -413,9 +460,12 @@ class Extractor:
                 # abbreviates, of a head that is no term, task or thing
                 typ, type_rule = "Method", "long-form:defined"
         # what 100k abstracts say of the name: a term ("IoT", "Knowledge Distillation"), or a type
+        # (an acronym the paper spells out means what the paper says, whatever the corpus
+        # mostly defines it as: only the long form is looked up then)
         name = max((c.text for c in members), key=len)
-        forms = [name] + [sh for sh in shorts if sh != name]
-        local = type_rule.startswith(_LOCAL_TYPE_RULES)
+        forms = [max(longs, key=len)] if longs else [name]
+        local = type_rule.startswith(_LOCAL_TYPE_RULES) and not (
+            longs and evidence.is_lowercase_phrase(max(longs, key=len)))  # "virtual machine (VM)"
         if not proposed and not local and any(evidence.corpus_term(self.stats, f) for f in forms):
             return None
         if type_rule == "default":
@@ -561,6 +611,11 @@ AMBIGUOUS_MEANING = 0.3
 # Type rules that read the paper's own words about the name (not its role in a sentence).
 _LOCAL_TYPE_RULES = ("context:", "apposition:", "name-says", "name-shape", "title-noun", "title-verb",
                      "long-form-head")
+# A parameter count (and tags) after a model's name: "-4B", "-7B-Instruct", "-70b-chat".
+_SIZE_SUFFIX = re.compile(r"[-_]\d+(?:\.\d+)?[BbMm](?:[-_][A-Za-z]+\d*)*$")
+_SPLIT_SUFFIX = re.compile(r"-?\d+(?:/\d+|x\d+)*$")
+_GENERIC_PREFIXES = {"multi", "cross", "inter", "intra", "non", "pre", "post", "semi", "self", "co", "sub", "meta"}
+_NAMING_RULES = {"proposed:named", "proposed:title-name", "proposed:apposition"}
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
 
 
