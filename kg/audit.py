@@ -443,11 +443,14 @@ def find_wrong_merges(c: Corpus, top: list[str], lexicon: dict[str, tuple[str, .
         meanings = _meanings(s) if s.short_forms else []
         for m in meanings:
             m["metric_like"] = is_metric_like(m["long_form"])
-            m["fits_acronym"] = any(fits_acronym(a, f) for (a, f) in s.pairs if f in m["forms"])
             m["lexicon_meaning"] = (not lex_long) or any(similarity(m["long_form"], f) >= SIMILAR
                                                          for f in lex_long)
+            # a form the lexicon lists is the entry's own spelling, whether or not the letters
+            # fit ("Extreme Gradient Boosting" for XGBoost, "Twin Delayed DDPG" for TD3)
+            listed = bool(lex_long) and any(variant_key(f) in {variant_key(x) for x in forms} for f in m["forms"])
+            m["fits_acronym"] = listed or any(fits_acronym(a, f) for (a, f) in s.pairs if f in m["forms"])
             m["paper_ids"] = m["paper_ids"][:k]
-        if len(meanings) > 1:
+        if len(meanings) > 1 and not (lex_long and all(m["lexicon_meaning"] for m in meanings)):
             reasons.append("different long forms")
         if any(not m["fits_acronym"] for m in meanings):
             reasons.append("an expansion the acronym does not fit")

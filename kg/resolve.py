@@ -79,6 +79,11 @@ class Resolver:
         k = variant_key(e.name)
         if self._is_lexicon(e):
             return e.id
+        if e.proposed and len(self.proposers.get(k, ())) > 1:
+            return f"{self._id_for_key(k, own=True)}--{slug(paper_id)}"
+        if e.proposed:
+            # a name the paper coins is its own, even when it spells like a known one
+            return self._id_for_key(k, own=True)
         if k in self.fixed_ids:
             return self.fixed_ids[k]
         short = is_short_form(e.name)
@@ -86,9 +91,7 @@ class Resolver:
             # an acronym alias says nothing of identity: the paper's long form does
             if (short or not is_short_form(a)) and variant_key(a) in self.fixed_ids:
                 return self.fixed_ids[variant_key(a)]
-        if e.proposed and len(self.proposers.get(k, ())) > 1:
-            return f"{self._id_for_key(k)}--{slug(paper_id)}"
-        if not e.aliases and short and not e.proposed:
+        if not e.aliases and short:
             # (a name a paper coins is its own, whatever others spell the letters as)
             long_key = self._meaning(k)
             if long_key is not None:
@@ -120,13 +123,14 @@ class Resolver:
                 self._stats = False
         return self._stats or None
 
-    def _id_for_key(self, k: str) -> str:
-        if k in self.fixed_ids:
+    def _id_for_key(self, k: str, own: bool = False) -> str:
+        if k in self.fixed_ids and not own:
             return self.fixed_ids[k]
         names = self.spellings.get(k)
-        if not names:
-            return slug(k)
-        return slug(_most_frequent(names))
+        cid = slug(_most_frequent(names)) if names else slug(k)
+        if own and cid in self._lexicon_names():
+            cid += "--own"  # never the id of the lexicon entry it spells like
+        return cid
 
     def label(self, cid: str, e: Entity) -> str:
         """The canonical label of the node ``cid``: the lexicon's name, else the most
@@ -139,9 +143,11 @@ class Resolver:
         return _most_frequent(names) if names else e.name
 
     def _is_lexicon(self, e: Entity) -> bool:
-        """Known to the lexicon: its id is an entry's (a paper's own definition that
-        overrode the entry gave it an id of its own)."""
-        return e.id in self._lexicon_names()
+        """Known to the lexicon: the extractor matched an entry (its id is the entry's, and
+        a lexicon rule found or typed it; a paper's own definition or title that overrode
+        the entry gave it an id of its own, which may still spell like one: ORCA / Orca)."""
+        return e.id in self._lexicon_names() and (
+            e.rule.startswith("lexicon") or e.type_rule.startswith(("lexicon", "name-says")))
 
     def _lexicon_names(self) -> dict[str, str]:
         names = getattr(self, "_names", None)

@@ -215,7 +215,7 @@ def reads_as_measure(text: str, end: int) -> bool:
 # Thresholds read off the 100k-paper statistics: a form needs this many clearly cased
 # mid-sentence occurrences, or this many papers voting, before the corpus speaks for it.
 MIN_OCCURRENCES = 5
-LOWERCASE_TERM = 0.5   # share of lower-case occurrences that makes a phrase a term
+LOWERCASE_TERM = 0.7   # share of lower-case occurrences that makes a phrase a term
 MIN_VOTES = 3
 TERMISH_LONG_FORMS = 0.6  # share of an acronym's definitions that are terms or measures
 
@@ -235,7 +235,9 @@ def corpus_term(stats, text: str) -> str | None:
     s = stats.get(text)
     if s is None:
         return None
-    n = s.capitalised + s.lowercase
+    # (capitals at a definition, "Large Language Models (LLMs)", count as capitals: a name is
+    # capitalised where it is defined even by papers that then write it in lower case)
+    n = s.capitalised + s.defined_capitalised + s.lowercase
     # (an acronym in capitals is written so on purpose: DRIVE the dataset is not "drive")
     letters = [c for c in text if c.isalpha()]
     if n >= MIN_OCCURRENCES and s.lowercase / n >= LOWERCASE_TERM and not (

@@ -309,7 +309,10 @@ class Extractor:
             # "Mixture-of-Denoisers (MoD)" is not the lexicon's MoD, Mixture-of-Depths.
             defined = [c for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
             long_forms = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2]
-            if defined and long_forms and not any(_same_words(c.text, f) for c in defined for f in long_forms):
+            # (an entry known only by a word-like name, Falcon, is not what a paper spells out as
+            # the acronym FALCON; one known only by its acronym, CLOOB, may well be)
+            if defined and (not any(_same_words(c.text, f) for c in defined for f in long_forms) if long_forms
+                            else not any(f.isupper() for f in entry.forms)):
                 entry = None
                 for c in members:
                     c.entry = None
