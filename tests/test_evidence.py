@@ -151,3 +151,45 @@ def test_names_with_inner_capitals_do_not_match_ordinary_words(extractor):
 def test_shipped_statistics_drop_common_terms(extractor):
     found = names(extractor, "Devices in the Internet of Things (IoT) send data over the network.")
     assert not found, list(found)
+
+
+# ---- names that spell like known ones ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small():
+    from kg.extract.lexicon import Lexicon
+    lex = Lexicon()
+    for rec in ({"name": "Omni Reasoning Chain Solver", "aliases": ["ORCS"], "type": "Model"},
+                {"name": "Qwen3", "type": "Model", "aliases": ["Qwen 3"]},
+                {"name": "ShapeNet", "type": "Dataset"}):
+        lex.add(rec)
+    lex.add_generic(["LLM", "KG", "knowledge graph"])
+    return Extractor(lexicon=lex, corpus_stats=CorpusStats())
+
+
+def test_a_title_that_spells_out_a_known_acronym_otherwise_is_a_new_thing(small):
+    ex = small.extract(Paper("t", "ORCS: Open Retrieval Clustering System for Search",
+                             "We present ORCS, which clusters results. ORCS is fast."))
+    (orcs,) = [e for e in ex.entities if e.name == "ORCS"]
+    assert orcs.id != "omni-reasoning-chain-solver" and orcs.proposed
+    # the lexicon's own ORCS, spelled out as the lexicon does, stays the lexicon's
+    ex = small.extract(Paper("t", "ORCS: Omni Reasoning Chain Solver", "ORCS reasons well."))
+    assert [e.id for e in ex.entities if "ORCS" in (e.name, *e.aliases)] == ["omni-reasoning-chain-solver"]
+
+
+def test_checkpoints_and_splits_of_known_names(small):
+    found = names(small, "We fine-tune Qwen3-4B. It is trained on ShapeNet-55/34 and ShapeNet200.")
+    assert found["Qwen3-4B"].type == "Model" and found["Qwen3-4B"].type_rule == "lexicon-base:Qwen3"
+    assert found["ShapeNet-55/34"].type == found["ShapeNet200"].type == "Dataset"
+
+
+def test_compounds_of_generic_parts_are_not_names(small):
+    assert not names(small, "Our KG-LLM pipeline and a Multi-LLM setup are compared.")
+
+
+def test_an_established_term_is_used_not_proposed(stats, extractor):
+    papers = [Paper(f"f{i}", "Control", f"A finite state machine controls robot {i} here.") for i in range(6)]
+    papers.append(Paper("f9", "Control", "We use a Finite State Machine (FSM) today."))
+    ex = Extractor(lexicon=extractor.lexicon, corpus_stats=stats.merge(CorpusStats.build(papers, min_df=1)))
+    found = names(ex, "In this paper we propose a Finite State Machine (FSM) controller for drones.")
+    assert not found["Finite State Machine"].proposed

@@ -139,3 +139,12 @@ def test_different_things_with_one_key_stay_apart(extractor):
     # "ViTs" is not VITS, the speech model (a case-sensitive lexicon entry)
     (r,) = resolve(extractor.pipe([Paper("a", "A", "We fine-tune ViTs and compare with VITS for speech.")]))
     assert len({e.id for e in r.entities}) == 2
+
+
+def test_a_coined_acronym_is_its_papers_even_when_another_paper_defines_the_letters():
+    a = ex("a", ent("Abstractive Compression Robust against Noise", ["ACORNX"], type_="Method"))
+    a.entities[0].proposed = True
+    b = ex("b", ent("ACORNX", type_="Method"))
+    b.entities[0].proposed = True  # "ACORNX: Towards In-network Classification" coins its own
+    ra, rb = resolve([a, b], corpus_stats=False)
+    assert ra.entities[0].id != rb.entities[0].id

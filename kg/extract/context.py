@@ -192,11 +192,17 @@ PROPOSE_VERBS = re.compile(
     r"(?:propose|proposes|introduce|introduces|present|presents|develop|develops|build|builds|"
     r"construct|constructs|release|releases|design|designs|create|creates|curate|curates|"
     r"collect|collects|contribute|contributes|establish|establishes|devise|devises|outline|outlines|"
-    r"formulate|formulates|offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts)\b",
+    r"formulate|formulates|offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts|"
+    r"proposed|introduced|presented|developed|built|constructed|released|designed|created|curated|"
+    r"devised|formulated|trained|unveiled)\b",
     re.I)
 # "... leverage it to propose HELVAE", "and introduce X": the verb right before the name
 TO_PROPOSE = re.compile(r"\b(?:to|and)\s+(?:propose|introduce|present|develop|design|build|create|curate|release)"
-                        r"\s+(?:(?:a|an|the)\s+(?:new\s+|novel\s+)?)?$", re.I)
+                        r"\s+(?:(?:a|an|the)\s+(?:new\s+|novel\s+)?)?$"
+                        # "... and introduce a statistically efficient algorithm ED-PBRL"
+                        r"|\b(?:to|and|we)\s+(?:propose|introduce|present|develop|design)\s+(?:a|an)\s+(?:[\w-]+\s+){0,5}?"
+                        r"(?:algorithm|method|framework|model|approach|system|benchmark|dataset|technique|pipeline|"
+                        r"architecture|agent)\s*,?\s*$", re.I)
 _SPELLED = re.compile(r"^\s*(?:,\s*(?:a|an|the)\s+|\(\s*)(?P<words>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){1,7})")
 
 

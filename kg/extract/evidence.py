@@ -113,7 +113,7 @@ _MODIFIER_SUFFIX = re.compile(
     r"equivariant|efficient|optimal|constrained|regularized|regularised|supervised|labeled|labelled|"
     r"annotated|tuning|tuned|training|trained|tagging|approximation|scaffolded|blackout|diagonalized|"
     r"diagonalised|generation|style|type|class|grade|time|making|in-the-loop|as-a-service|"
-    r"ed|ing)$", re.I)
+    r"[a-z]*ed|[a-z]*ing)$", re.I)  # "VLM-Directed", "LLM-Guided": any participle
 # "Stage-1", "Top-5", "Level-2", "Phase-II": an ordinary word with a number.
 _WORD_NUMBER = re.compile(
     r"^(?:Stage|Step|Phase|Level|Type|Part|Class|Top|Round|Task|Layer|Tier|Grade|Category|Group|"

@@ -103,8 +103,9 @@ class Lexicon:
         """The entry ``text`` names: by key, else by variant key (a plural, a British
         spelling or TeX debris of a known name: "ViTs", "Kolmogorov-Arnold Networks")."""
         eid = self.by_key.get(key(text))
-        if eid is not None and self.entries[eid].case_sensitive and not self.accepts(self.entries[eid], text):
-            eid = None  # "ViTs" is not VITS, the speech model
+        if eid is not None and (self.entries[eid].case_sensitive or _acronym_case_differs(self.entries[eid], text)) \
+                and not self.accepts(self.entries[eid], text):
+            eid = None  # "ViTs" is not VITS, the speech model; "DARTs" is not DARTS
         if eid is None:
             eid = self._by_variant().get(variant_key(text))
             if eid is not None and self.entries[eid].case_sensitive:
@@ -166,6 +167,16 @@ class Lexicon:
                     continue
             return True
         return False
+
+
+def _acronym_case_differs(entry: LexiconEntry, text: str) -> bool:
+    """A short all-caps form of the entry written with fewer capitals ("DARTs", "Arc")."""
+    k = key(text)
+    for f in entry.forms:
+        letters = [c for c in f if c.isalpha()]
+        if key(f) == k and len(letters) <= 5 and all(c.isupper() for c in letters):
+            return sum(c.isupper() for c in text) < len(letters)
+    return False
 
 
 def _inner_capitals(form: str) -> bool:

@@ -363,6 +363,11 @@ class Extractor:
             typ, type_rule = title_type
         else:
             typ, type_rule = self._type(doc, spans, forms, name, look_before)
+        if type_rule == "default":
+            # "MiniF2F-Dafny", "LIBERO-Long": a variant of a known data set is data of that kind
+            known = self._data_base(forms)
+            if known is not None:
+                typ, type_rule = known.type, f"variant-of:{known.name}"
         # proposed
         proposed_rule = None
         if any(c.extras.get("in_title") for c in members):
@@ -402,11 +407,19 @@ class Extractor:
                       mentions=mentions, rule=best_rule if not proposed_rule else f"{best_rule}+{proposed_rule}",
                       confidence=confidence, type_rule=type_rule)
 
+    def _data_base(self, forms: list[str]) -> LexiconEntry | None:
+        for f in forms:
+            head = re.split(r"[-\s]", f, maxsplit=1)[0]
+            entry = self.lexicon.lookup(head) if head != f and len(head) >= 3 else None
+            if entry is not None and entry.type in ("Dataset", "Benchmark"):
+                return entry
+        return None
+
     def _generic_compound(self, text: str) -> bool:
         parts = [p for p in re.split(r"[-/]", text) if p]
-        if len(parts) < 2 or self.lexicon.lookup(text) is not None:
-            return False
-        return all(self.lexicon.is_generic(p) or p.lower() in _GENERIC_PREFIXES
+        if len(parts) < 2 or self.lexicon.lookup(text) is not None or any(c.isdigit() for c in text):
+            return False  # (not "mistral-7b-instruct": a size makes a checkpoint)
+        return all(self.lexicon.is_generic(p) or p.lower() in _GENERIC_PREFIXES or p.islower()
                    or (p[0].isupper() and p[1:].islower() and evidence.is_ordinary_word(self.stats, p))
                    for p in parts)
 
@@ -418,7 +431,9 @@ class Extractor:
             return False
         longs = [c.text for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
         if longs:
-            return evidence.is_title_case_phrase(max(longs, key=len))
+            long = max(longs, key=len)
+            # ... and its head says what it is: "Bit-Aware Quantization", not "Choroid Plexus"
+            return evidence.is_title_case_phrase(long) and evidence.long_form_type(long)[0] is not None
         shaped = [c for c in members if c.rule in ("shape", "repeat", "title")]
         return bool(shaped) and len(members) >= 2 and any(c.extras.get("field") == "title" for c in members) \
             and any(is_name_like(f) for f in forms)
@@ -458,10 +473,6 @@ class Extractor:
                 return None  # "electric vehicle (EV)": a term; "feature-wise ... (FiLM)" is coined
             if type_rule == "default" and head_type is not None:
                 typ, type_rule = head_type, head_rule
-            elif type_rule == "default" and not head_rule and evidence.is_title_case_phrase(long):
-                # "Multi-scale Local Binary Patterns (MLBP)": a name the paper spells out and
-                # abbreviates, of a head that is no term, task or thing
-                typ, type_rule = "Method", "long-form:defined"
         # what 100k abstracts say of the name: a term ("IoT", "Knowledge Distillation"), or a type
         # (an acronym the paper spells out means what the paper says, whatever the corpus
         # mostly defines it as: only the long form is looked up then)

@@ -27,7 +27,9 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
     ("outperforms", re.compile(
         r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|exceed(?:s|ed|ing)?|"
         r"(?:is|are|performs?|works?)\s+(?:\w+\s+)?(?:better|superior)\s+(?:than|to)|"
-        r"improves?\s+(?:up)?on|improvements?\s+over|gains?\s+over)\b", re.I),
+        r"improves?\s+(?:up)?on|improvements?\s+over|gains?\s+over|"
+        r"improv(?:es|ed|ing)?\s+(?:[\w@-]+\s+){0,3}?by\s+(?:[^,;.]|\.(?=\d)){1,40}?\s+(?:over|relative\s+to|compared\s+(?:to|with)|against)|"
+        r"(?:higher|better|superior|stronger)\s+(?:[\w@-]+\s+){0,3}?than)\b", re.I),
      {"Method", "Model"}, {"Method", "Model"}),
     ("compared_with", re.compile(
         r"\b(?:compar(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,4}?(?:with|to|against)|in\s+comparison\s+(?:with|to)|comparisons?\s+(?:with|to|against)|"
@@ -83,11 +85,15 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
     proposed = [e for e in entities if e.proposed]
     title_main = next((e for e in proposed if "title-name" in e.rule), None)
     out: dict[tuple[str, str, str], Relation] = {}
-    for s0, s1 in _sentences(doc):
+    sents = list(_sentences(doc))
+    for si, (s0, s1) in enumerate(sents):
         ments = [(c, cand_entity[id(c)]) for c in cands
                  if s0 <= c.start and c.end <= s1 and id(c) in cand_entity]
         if not ments:
             continue
+        p0 = sents[si - 1][0] if si else s0
+        prev_ments = [(c, cand_entity[id(c)]) for c in cands
+                      if p0 <= c.start and c.end <= s0 and id(c) in cand_entity]
         sentence = text[s0:s1]
         in_title = s0 < title_end
         contrast = _contrast_zone(text, s0, s1, ments)
@@ -95,6 +101,15 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
             main = _main_for(proposed, title_main, head_types)
             for m in pattern.finditer(sentence):
                 t_start, t_end = s0 + m.start(), s0 + m.end()
+                # "N-BEATS", "ResNet-based": a trigger word inside a name is no trigger
+                w_end = t_start + len(m.group(0).split()[0])
+                if any(c.start < w_end and t_start < c.end for c, _ in ments):
+                    continue
+                # "a widely adopted X", "X is employed to select": an adjective or a passive, whose
+                # subject is the thing used, not its user
+                if rel == "uses" and (_PASSIVE_BEFORE.search(text[max(s0, t_start - 30):t_start])
+                                      and re.search(r"ed$", m.group(0), re.I)):
+                    continue
                 # a trigger inside "unlike X, which uses Y" describes a criticised baseline
                 if contrast and contrast[0] <= t_start < contrast[1]:
                     continue
@@ -124,12 +139,26 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                     continue
                 if rel == "uses" and re.match(r"appl", m.group(0), re.I) and re.search(r"\b(?:to|on)\b", gap0, re.I):
                     continue  # "we apply it to X": X is what the method is applied to
+                # "uses X, and a Y classifier", "using historical scores, Y to ...": a comma or a
+                # sentence end between the trigger and the name starts another item or clause
+                if re.search(r"[.!?]\s+[A-Z]", gap0) or rel != "evaluated_on" and "," in gap0 and not re.search(
+                        r"\b(?:e\.g\.|i\.e\.|including|such\s+as|namely|like|especially|particularly)|[(:]", gap0, re.I):
+                    continue
+                # "combines design choices from X", "integrates scores into X": X is a source or a
+                # host, not a component
+                if rel == "uses" and re.search(r"\b(?:from|into|in|for)\b", gap0, re.I):
+                    continue
+                # "a Transformer pretrained on X": a training set, not a test set
+                if rel == "evaluated_on" and _TRAINED_BEFORE.search(gap0):
+                    continue
                 # tails in a list: "on A, B and C" — stop at the first mention that is
                 # separated by more than list punctuation
                 tails = _list_run(text, tails)
                 head, head_rule = _trigger_head(text, s0, s1, t_start, t_end, m, ments, main, rel, head_types,
                                                 tails)
                 if head is None:
+                    continue
+                if head_rule == "we" and not _we_ok(text, s0, t_start, m, rel, head, ments, prev_ments):
                     continue
                 if in_title and head_rule != "object" and not _title_head_ok(text, s0, t_start, ments, head,
                                                                              title_main):
@@ -152,13 +181,19 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                         continue
                     if _same_thing(head, tail):
                         continue
-                    k = (head.id, rel, tail.id)
+                    r_out = rel
+                    # "we compare it to X, demonstrating that it achieves a higher ARI": the
+                    # paper's own entity is stated to be better
+                    if rel == "compared_with" and head.proposed and not tail.proposed and _BETTER_CLAIM.search(
+                            text[tails[-1][0].end:s1]):
+                        r_out = "outperforms"
+                    k = (head.id, r_out, tail.id)
                     if k in out:
                         continue
                     out[k] = Relation(
-                        head=head.name, rel=rel, tail=tail.name, head_id=head.id, tail_id=tail.id,
+                        head=head.name, rel=r_out, tail=tail.name, head_id=head.id, tail_id=tail.id,
                         evidence=sentence_evidence(text, s0, s1, abstract_offset),
-                        rule=f"{rel}:{m.group(0).split()[0].lower()}+{head_rule}",
+                        rule=f"{r_out}:{m.group(0).split()[0].lower()}+{head_rule}",
                         confidence=0.7 if head_rule in ("subject", "object") else 0.6)
     # "On 0-shot MMLU, UL2 outperforms T0": a fronted benchmark is where the subject is evaluated
     for s0, s1 in _sentences(doc):
@@ -189,6 +224,50 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
 
 
 # ---- precision guards ------------------------------------------------------------------
+
+_PASSIVE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|widely|commonly|popularly|frequently|often|"
+                             r"generally|typically|usually)\s+(?:\w+ly\s+)?$", re.I)
+_TRAINED_BEFORE = re.compile(r"\b(?:(?:pre-?|post-?)?train\w*|fine-?tun\w*|finetun\w*|learn\w*)\s+"
+                             r"(?:\w+\s+){0,2}?(?:on|with|using|from)\s+(?:the\s+)?$", re.I)
+_BETTER_CLAIM = re.compile(r"\b(?:it|its|our|ours|which)\b[^;]{0,60}?\b(?:higher|better|superior|outperform\w*|"
+                           r"surpass\w*|beats?|exceed\w*)\b", re.I)
+# what 'we' / 'our ...' stand for in a 'uses' clause: the paper's own method, named as such
+_OWN_SUBJECT = re.compile(r"\b(?:our\s+(?:[\w-]+\s+){0,2}?(?:method|model|framework|approach|system|architecture|"
+                          r"pipeline|network|algorithm|agent|solution|design)|the\s+(?:proposed\s+(?:[\w-]+\s+)?\w+|"
+                          r"framework|approach|architecture|pipeline|model|method|system)|this\s+(?:method|model|"
+                          r"approach|framework|system)|it)\s+(?:\w+ly\s+)?(?:also\s+|further\s+|then\s+|first\s+)?$",
+                          re.I)
+
+
+def _we_ok(text, s0, t_start, m, rel, head, ments, prev_ments) -> bool:
+    """The paper's own entity stands for 'we' / 'our method' / 'it' only when the sentence is
+    about it: for a 'uses' or 'based_on' clause, its subject names the method ("our framework
+    uses X", "it leverages X", not "we use X to build a dataset"); 'it' is the method only when
+    the last method or model named before it is that method; 'we adapt X' makes X the
+    adapted thing, not a base of the paper's method."""
+    left = text[s0:t_start]
+    word = m.group(0).lower()
+    subj = _subject_we(left)
+    if subj is not None and subj.lower() == "it":
+        last = [e for c, e in (*prev_ments, *ments) if c.end <= t_start and e.type in ("Method", "Model")]
+        if last and last[-1] is not head:
+            return False
+        if not last:
+            return False
+    if rel == "uses":
+        if not _OWN_SUBJECT.search(left):
+            return False
+    if rel == "based_on" and re.match(r"(?:adapt|extend|starting|upon|version|variant)", word):
+        return False
+    # the subject is close to the trigger: "we first reconstruct scenes from images using X"
+    # is about the step, not the method
+    if subj is not None:
+        last = None
+        for last in _SUBJECT_WE.finditer(left):
+            pass
+        if last is not None and (len(left[last.end():].split()) > 8 or "," in left[last.end():]):
+            return False
+    return True
 
 # A negation or an obstacle right before the trigger: "without using X", "hindering the use
 # of X", "instead of training on X", "no need to fine-tune on X", "fails to outperform X".
@@ -271,12 +350,14 @@ def _main_for(proposed: list[Entity], title_main: Entity | None, head_types) -> 
     """The paper's own entity that 'we', 'our model', 'it' stand for, for a trigger whose
     head must have one of head_types: the title's name when it fits, else the first
     proposed method or model, else the first proposed entity that fits."""
-    fits = [e for e in proposed if not head_types or e.type in head_types]
+    fits = [e for e in proposed if (not head_types or e.type in head_types) and e.type in ("Method", "Model")]
     if not fits:
         return None
     if title_main is not None and title_main in fits:
         return title_main
-    return next((e for e in fits if e.type in ("Method", "Model")), fits[0])
+    # without a name in the title, 'we' is the paper's method only when it proposes exactly one
+    fits = [e for e in fits if _arg_ok(e)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _subject_we(left: str) -> str | None:
