@@ -193,3 +193,16 @@ def test_an_established_term_is_used_not_proposed(stats, extractor):
     ex = Extractor(lexicon=extractor.lexicon, corpus_stats=stats.merge(CorpusStats.build(papers, min_df=1)))
     found = names(ex, "In this paper we propose a Finite State Machine (FSM) controller for drones.")
     assert not found["Finite State Machine"].proposed
+
+
+def test_versions_tiers_and_years_stay_on_the_name(extractor):
+    found = names(extractor, "We compare Claude 3.5-Haiku with GPT-4o on the BraTS 2025 challenge data.")
+    assert "Claude 3.5-Haiku" in found and "Claude" not in found
+    assert "BraTS 2025" in found
+
+
+def test_a_kind_of_data_and_a_toolkit_are_not_artifacts(ex, extractor):
+    assert not names(ex, "Thermal Infrared (TIR) data are noisy.")
+    assert not names(ex, "The code is in the Munich Quantum Toolkit (MQT) repository.")
+    # title words capitalised to spell an acronym: the shipped statistics know "implicit"
+    assert not names(extractor, "ImPlicit Self-ImprovemenT helps.", title="ImPlicit Self-ImprovemenT")

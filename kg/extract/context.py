@@ -72,8 +72,8 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
         if t.is_punct and t.text not in "-":
             break
         typ = TYPE_NOUNS.get(t.lower_)
-        if typ in ("Dataset", "Benchmark") and t.lower_ in {"benchmarks", "datasets", "corpora"}:
-            break  # "VQA benchmarks", "EHR datasets": a kind of data, not a name
+        if typ in ("Dataset", "Benchmark") and t.lower_ in {"benchmarks", "datasets", "corpora", "data"}:
+            break  # "VQA benchmarks", "EHR datasets", "TIR data": a kind of data, not a name
         if typ:
             # "X-based model", "X data" are about something else when X is plural or generic
             if t.lower_ in {"data", "learning", "training", "tuning", "evaluation", "test",

@@ -78,7 +78,7 @@ NOT_ARTIFACT_HEADS = {
     "logistics", "chain", "grid", "grids", "economy", "science", "sciences", "engineering",
     "informatics", "health", "care", "healthcare", "medicine", "therapy", "therapeutics",
     "imaging", "radar", "lidar", "camera", "cameras", "satellite", "satellites", "drone",
-    "drones", "robot", "robots", "hardware", "software", "memory", "storage", "database",
+    "drones", "robot", "robots", "hardware", "software", "toolkit", "toolbox", "library", "sdk", "memory", "storage", "database",
     "databases", "cloud", "edge", "server", "servers", "infrastructure", "service", "services",
     "protocols", "standard", "standards", "architecture", "environment", "environments",
     "simulation", "landing", "takeoff", "flight", "traffic", "energy", "power", "market",
@@ -193,6 +193,8 @@ def is_word_with_number(text: str) -> bool:
 def has_irregular_case(text: str) -> bool:
     """'MAsk', 'aGent', 'REflection', 'eXplainable': one word with stray capitals, as titles
     write to spell an acronym into a word; not 'iPhone'-like names with a digit or a hyphen."""
+    if "-" in text:  # "Self-ImprovemenT": a part with a stray capital at its end
+        return any(re.fullmatch(r"[A-Z]?[a-z]{3,}[A-Z]", part) for part in text.split("-"))
     if not text.isalpha() or len(text) < 4:
         return False
     if text[0].islower() and text[1].isupper() and text[2:].islower():

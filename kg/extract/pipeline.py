@@ -482,7 +482,8 @@ class Extractor:
             longs and evidence.is_lowercase_phrase(max(longs, key=len)))  # "virtual machine (VM)"
         if not proposed and not local and any(evidence.corpus_term(self.stats, f) for f in forms):
             return None
-        if type_rule == "default":
+        if type_rule == "default" and proposed_rule is None:
+            # (not for a name the paper coins: other papers' SCOPE or PACE is another thing)
             for f in forms:
                 voted = evidence.corpus_type(self.stats, f)
                 if voted:

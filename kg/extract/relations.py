@@ -85,15 +85,13 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
     proposed = [e for e in entities if e.proposed]
     title_main = next((e for e in proposed if "title-name" in e.rule), None)
     out: dict[tuple[str, str, str], Relation] = {}
-    sents = list(_sentences(doc))
-    for si, (s0, s1) in enumerate(sents):
+    for s0, s1 in _sentences(doc):
         ments = [(c, cand_entity[id(c)]) for c in cands
                  if s0 <= c.start and c.end <= s1 and id(c) in cand_entity]
         if not ments:
             continue
-        p0 = sents[si - 1][0] if si else s0
-        prev_ments = [(c, cand_entity[id(c)]) for c in cands
-                      if p0 <= c.start and c.end <= s0 and id(c) in cand_entity]
+        # what 'it' may refer back to: the names before this sentence
+        prev_ments = [(c, cand_entity[id(c)]) for c in cands if c.end <= s0 and id(c) in cand_entity]
         sentence = text[s0:s1]
         in_title = s0 < title_end
         contrast = _contrast_zone(text, s0, s1, ments)
@@ -233,7 +231,7 @@ _BETTER_CLAIM = re.compile(r"\b(?:it|its|our|ours|which)\b[^;]{0,60}?\b(?:higher
                            r"surpass\w*|beats?|exceed\w*)\b", re.I)
 # what 'we' / 'our ...' stand for in a 'uses' clause: the paper's own method, named as such
 _OWN_SUBJECT = re.compile(r"\b(?:our\s+(?:[\w-]+\s+){0,2}?(?:method|model|framework|approach|system|architecture|"
-                          r"pipeline|network|algorithm|agent|solution|design)|the\s+(?:proposed\s+(?:[\w-]+\s+)?\w+|"
+                          r"pipeline|network|algorithm|agent|solution|design)s?|the\s+(?:proposed\s+(?:[\w-]+\s+)?\w+|"
                           r"framework|approach|architecture|pipeline|model|method|system)|this\s+(?:method|model|"
                           r"approach|framework|system)|it)\s+(?:\w+ly\s+)?(?:also\s+|further\s+|then\s+|first\s+)?$",
                           re.I)
@@ -249,7 +247,8 @@ def _we_ok(text, s0, t_start, m, rel, head, ments, prev_ments) -> bool:
     word = m.group(0).lower()
     subj = _subject_we(left)
     if subj is not None and subj.lower() == "it":
-        last = [e for c, e in (*prev_ments, *ments) if c.end <= t_start and e.type in ("Method", "Model")]
+        last = [e for c, e in sorted((*prev_ments, *ments), key=lambda x: x[0].start)
+                if c.end <= t_start and e.type in ("Method", "Model")]
         if last and last[-1] is not head:
             return False
         if not last:
@@ -261,7 +260,7 @@ def _we_ok(text, s0, t_start, m, rel, head, ments, prev_ments) -> bool:
         return False
     # the subject is close to the trigger: "we first reconstruct scenes from images using X"
     # is about the step, not the method
-    if subj is not None:
+    if subj is not None and rel in ("uses", "based_on", "trained_on"):
         last = None
         for last in _SUBJECT_WE.finditer(left):
             pass
@@ -283,9 +282,14 @@ _MAIN_CLAUSE = re.compile(r",\s*(?:we|our|this|the\s+proposed|here|it|they)\b", 
 # Names that are tasks, not artifacts: "Fine-Grained Visual Classification", "human-object interaction"
 _TASK_NAME = re.compile(
     r"\b(?:classification|detection|segmentation|recognition|answering|retrieval|translation|summari[sz]ation|"
-    r"forecasting|tracking|captioning|localization|estimation|interaction|streaming|understanding)s?$", re.I)
+    r"forecasting|tracking|captioning|localization|estimation|interaction|streaming|understanding|grounding|mapping|"
+    r"parsing|tagging|editing|completion)s?(?:\s+(?:in|for|of|from|on)\s+[\w\s-]+)?$", re.I)
 
 
+# not a name: "Key Segments--that", "multi-user", "LiDAR-Inertial", "LLM-Curated", "kHz"
+_FRAGMENT = re.compile(r"--\w*$|[-/]$|^[a-z][a-z]*(?:-[a-z]+)+$|^[A-Za-z]+-[A-Za-z]*(?:ed|aware|based|guided|driven|free|"
+                       r"like|agnostic|centric|specific|inertial)$|^(?:[kMG]?Hz|dB|mAP|mIoU|AUC|F1|FLOPs|GFLOPs|FPS|PSNR|"
+                       r"SSIM)$")
 _NAMED_BEFORE = re.compile(r"\b(?:termed|called|named|dubbed|coined|denoted(?:\s+as)?)\s*,?\s*(?:the\s+|as\s+)?$", re.I)
 
 
@@ -299,7 +303,11 @@ def _arg_ok(e: Entity) -> bool:
     Found by shape or context only (not the lexicon) and not proposed by the paper, an entity
     needs a form with a capital or a digit ("consistency models", "potential of mean force"
     are descriptions) and a name that is not a task ("Fine-Grained Visual Classification")."""
-    if e.proposed or e.rule.startswith("lexicon"):
+    if e.rule.startswith("lexicon"):
+        return True
+    if _FRAGMENT.search(e.name) or e.type in ("Benchmark", "Dataset") and _TASK_NAME.search(e.name):
+        return False
+    if e.proposed:
         return True
     forms = [e.name, *e.aliases]
     if not any(re.search(r"[A-Z0-9]", f) for f in forms):
@@ -674,12 +682,23 @@ def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
     if before:
         c, e = before[-1]
         gap = text[c.end:t_start]
+        # "we propose X, a VLP-based RF-IL framework that balances ... via Y": the subject is
+        # the name the appositive describes, not a name inside it
+        app = _appositive_head(text, s0, t_start, before)
+        if app is not None:
+            return app, "subject"
+        # "X backbone that addresses ... through Y", "X subnetworks, and then combine Y",
+        # "fine-tune the X backbone using Y": X is not the subject of the trigger's clause
+        # ("X, which uses Y" is about X)
+        own_rel = re.match(r"\s*(?:\([^()]*\)\s*)?,?\s*(?:which|that|who)\b", gap, re.I)
+        blocked = bool(_REL_CLAUSE.search(gap[own_rel.end():] if own_rel else gap)
+                       or _VERB_OBJECT.search(text[max(s0, c.start - 60):c.start]))
         if not e.proposed and _CLASS_AFTER.match(gap) and (
                 re.match(r"-?(?:based|style|like|type|driven|guided|inspired)\b", gap.strip(), re.I)
                 or _QUANTIFIER_BEFORE.search(text[max(s0, c.start - 30):c.start])):
             return None, ""  # "Existing LoRA fusion methods perform poorly", "CLIP-based methods use"
         is_object = bool(_OBJECT_BEFORE.search(text[s0:c.start]))
-        if len(gap.split()) <= 6 and not is_object and not re.search(
+        if not blocked and len(gap.split()) <= 6 and not is_object and not re.search(
                 r"\b(?:on|than|to|with|against|over|from)\s*$", gap.strip() + " ", re.I):
             return e, "subject"
         c0, e0 = before[0]
@@ -694,6 +713,29 @@ def _head(text: str, s0: int, t_start: int, ments, main: Entity | None):
     if main is not None and _subject_we(left):
         return main, "we"
     return None, ""
+
+
+_REL_CLAUSE = re.compile(r"\b(?:which|that|who|whose|where|while|whereas|when|and\s+then|then)\b|,\s*and\b|[;:]", re.I)
+# a name that a verb takes as its object: "outperforms X, matches Y", "fine-tune the X backbone"
+_VERB_OBJECT = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|fine-?tun\w*|finetun\w*|train(?:s|ed|ing)?|"
+    r"pre-?train(?:s|ed|ing)?|adapt(?:s|ed|ing)?|extend(?:s|ed|ing)?|evaluat\w*|compar\w*|us(?:e|es|ed|ing)|"
+    r"employ\w*|leverag\w*|adopt\w*|integrat\w*|incorporat\w*|replac\w*|modif\w*|distill\w*|prompt(?:s|ed|ing)?|"
+    r"quantiz\w*|augment\w*|equip\w*|enhanc\w*|improv\w*|appl(?:y|ies|ied|ying)|includ\w*|"
+    r"match(?:es|ed|ing)?|rival\w*|in|into|within|at|among|between|under|about)\s+"
+    r"(?:(?:the|a|an|our|its|their|existing|original|pre-?trained|frozen|base|standard|vanilla|popular|"
+    r"strong|recent|open-source|state-of-the-art)\s+){0,3}$", re.I)
+_APPOSITIVE = re.compile(r"^\s*(?:\([^()]*\)\s*)?,\s*(?:a|an)\s+[^,;:()]*$", re.I)
+
+
+def _appositive_head(text, s0, t_start, before):
+    """The name before ', a/an ...' when the trigger is inside the appositive: 'X, a Y-based
+    framework that uses Z' -> X."""
+    for c, e in reversed(before):
+        gap = text[c.end:t_start]
+        if _APPOSITIVE.match(gap) and not re.search(r"\b(?:we|our|it|they|is|are|was|were)\b", gap, re.I):
+            return e if e.type in ("Method", "Model") else None
+    return None
 
 
 def _prefer_specific(rels: list[Relation]) -> list[Relation]:
