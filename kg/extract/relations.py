@@ -146,6 +146,14 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                 # host, not a component
                 if rel == "uses" and re.search(r"\b(?:from|into|in|for)\b", gap0, re.I):
                     continue
+                # "achieves 78.7%, compared to 41.3% for X": the numbers, not the words, say who wins
+                if rel == "compared_with" and re.match(r"\s*[-+~]?\d", gap0):
+                    continue
+                # "leverages fusion to overcome the limitations of X": a purpose clause or a
+                # weakness, not a component
+                if rel == "uses" and re.search(r"\bto\s+(?!the\b|a\b|an\b)[a-z]+\b", gap0) or re.search(
+                        r"\b(?:limitations?|drawbacks?|shortcomings?|weakness(?:es)?)\s+of\b", gap0, re.I):
+                    continue
                 # "a Transformer pretrained on X": a training set, not a test set
                 if rel == "evaluated_on" and _TRAINED_BEFORE.search(gap0):
                     continue
@@ -167,6 +175,8 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                     continue
                 for c, tail in tails:
                     if tail is head or (tail_types and tail.type not in tail_types) or not _arg_ok(tail):
+                        continue
+                    if _truncated(text, c, s0, in_title, ments):
                         continue
                     # "a method based on flow matching, termed X": X names the subject, it is
                     # not what the trigger takes
@@ -287,7 +297,7 @@ _TASK_NAME = re.compile(
 
 
 # not a name: "Key Segments--that", "multi-user", "LiDAR-Inertial", "LLM-Curated", "kHz"
-_FRAGMENT = re.compile(r"--\w*$|[-/]$|^[a-z][a-z]*(?:-[a-z]+)+$|^[A-Za-z]+-[A-Za-z]*(?:ed|aware|based|guided|driven|free|"
+_FRAGMENT = re.compile(r"--\w*$|[-/]$|^[a-z][a-z]*(?:-[a-z]+)+$|^[A-Za-z]+-[A-Za-z]*(?i:ed|aware|based|guided|driven|free|"
                        r"like|agnostic|centric|specific|inertial)$|^(?:[kMG]?Hz|dB|mAP|mIoU|AUC|F1|FLOPs|GFLOPs|FPS|PSNR|"
                        r"SSIM)$")
 _NAMED_BEFORE = re.compile(r"\b(?:termed|called|named|dubbed|coined|denoted(?:\s+as)?)\s*,?\s*(?:the\s+|as\s+)?$", re.I)
@@ -321,12 +331,44 @@ def _same_thing(a: Entity, b: Entity) -> bool:
     """Two entities of one paper that are one thing written two ways ("Contrastive Prefence
     Learning" / "Contrastive Preference Learning", "Facial Spatiotemporal Graphs" / "Spatiotemporal
     Graph"): a relation between them says nothing."""
+    if _acronym_pair(a, b):
+        return True
     wa = {w.rstrip("s") for w in re.split(r"[\s\-]+", a.name.lower()) if len(w) > 2}
     wb = {w.rstrip("s") for w in re.split(r"[\s\-]+", b.name.lower()) if len(w) > 2}
     if len(wa) < 2 or len(wb) < 2:
         return False
     # one misspelt word in a name of the same length, or a plural of the other
     return wa == wb or len(wa) == len(wb) and len(wa & wb) / len(wa | wb) >= 0.5
+
+
+def _truncated(text: str, c, s0: int, in_title: bool, ments) -> bool:
+    """A mention that is a piece of a longer name: "Geometry-Aligned [Contextual Video Masking]",
+    "[LiDAR-to-RGBI] Knowledge Distillation" in an abstract sentence, where a capitalised
+    word does not begin a name by chance."""
+    after = re.match(r"[ ]([A-Z][\w-]*)", text[c.end:c.end + 40])
+    before = re.search(r"(?:^|\s)([A-Z][\w]*-[A-Z][\w-]*|[A-Z][a-z]\w*)[ ]$", text[max(s0, c.start - 40):c.start])
+    if any(m.start == c.end + 1 or m.end == c.start - 1 for m, _ in ments):
+        return False  # the neighbour is a name of its own
+    if in_title:
+        return bool(before and "-" in before.group(1))
+    if before and c.start - len(before.group(0)) <= s0:
+        before = None  # the sentence's first word
+    return bool(after and after.group(1).lower() not in ("and", "or", "with", "in", "on", "for", "to", "the", "as", "is")
+                or before and before.group(1).lower() not in ("and", "or", "with", "in", "on", "for", "to", "the", "as",
+                                                              "via", "using", "than", "over", "of", "from"))
+
+
+def _acronym_pair(a: Entity, b: Entity) -> bool:
+    """One entity is the other's acronym: "BAgger" / "Backwards Aggregation"."""
+    for short, long in ((a, b), (b, a)):
+        words = [w for w in re.split(r"[\s\-]+", long.name) if w]
+        if len(words) < 2 or " " in short.name.strip():
+            continue
+        initials = "".join(w[0] for w in words).lower()
+        caps = "".join(ch for ch in short.name if ch.isupper()).lower()
+        if caps == initials or short.name.lower() == initials:
+            return True
+    return False
 
 
 def _contrast_zone(text: str, s0: int, s1: int, ments) -> tuple[int, int] | None:
@@ -358,7 +400,9 @@ def _main_for(proposed: list[Entity], title_main: Entity | None, head_types) -> 
     """The paper's own entity that 'we', 'our model', 'it' stand for, for a trigger whose
     head must have one of head_types: the title's name when it fits, else the first
     proposed method or model, else the first proposed entity that fits."""
-    fits = [e for e in proposed if (not head_types or e.type in head_types) and e.type in ("Method", "Model")]
+    # a title phrase the abstract never names ("Unmasking Hallucinations: ...") is not what 'we' stand for
+    fits = [e for e in proposed if (not head_types or e.type in head_types) and e.type in ("Method", "Model")
+            and (any(m.field == "abstract" for m in e.mentions) or not _SLOGAN.search(e.name))]
     if not fits:
         return None
     if title_main is not None and title_main in fits:
@@ -366,6 +410,12 @@ def _main_for(proposed: list[Entity], title_main: Entity | None, head_types) -> 
     # without a name in the title, 'we' is the paper's method only when it proposes exactly one
     fits = [e for e in fits if _arg_ok(e)]
     return fits[0] if len(fits) == 1 else None
+
+
+# a title phrase that reads as a claim, not a name: "Unmasking Hallucinations", "Align Your
+# Structures", "Frozen in Time", "Scaling Multi-agent Systems"
+_SLOGAN = re.compile(r"^[A-Z][a-z]+ing\b|\b(?:your|our|my|we|you|in|of|the|to|for|is|are|with|from|on)\b|^(?:Align|"
+                     r"Make|Let|Learn|Stop|Rethink|Towards?|Beyond|When|What|How|Why)\b")
 
 
 def _subject_we(left: str) -> str | None:
@@ -526,7 +576,15 @@ def _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offse
         return []
     bench_words = {w.lower() for f in (bench.name, *bench.aliases) for w in _name_parts(f)}
     out, seen = [], set()
+    # "Models like X still struggle with ... We introduce B": the motivation before the benchmark
+    # is named does not put X to the test on it
+    bench_at = min((c.start for c in cands if cand_entity.get(id(c)) is bench and c.extras.get("field") != "title"),
+                   default=None)
+    bench_sent = 0 if bench_at is None else \
+        sentence(doc.char_span(bench_at, bench_at + 1, alignment_mode="expand")).start_char
     for c in cands:
+        if c.start < bench_sent or c.extras.get("field") == "title":
+            continue
         e = cand_entity.get(id(c))
         if e is None or e.type != "Model" or e.proposed or e.id in seen or not _arg_ok(e):
             continue
@@ -559,6 +617,7 @@ def _variant_relations(doc, cands, cand_entity, entities, abstract_offset) -> li
     for e in entities:
         if not e.proposed:
             continue
+        n_before = len(out)
         parts = [p.lower() for p in _name_parts(e.name)]
         for base in entities:
             if base is e or base.proposed or base.type not in ("Method", "Model") or e.type not in ("Method", "Model"):
@@ -583,6 +642,12 @@ def _variant_relations(doc, cands, cand_entity, entities, abstract_offset) -> li
                                         tail_id=base.id, evidence=_evidence_for(doc, c, abstract_offset),
                                         rule=rule, confidence=0.6))
                     break
+        # "Improved U-GEPSVM" is a variant of U-GEPSVM, not (directly) of GEPSVM: the longest base
+        mine = out[n_before:]
+        if len(mine) > 1:
+            longest = max(len(_name_parts(r.tail)) + len(r.tail) / 1000 for r in mine)
+            out[n_before:] = [r for r in mine if len(_name_parts(r.tail)) + len(r.tail) / 1000 >= longest
+                              or r.rel == "uses"]
     return out
 
 
@@ -617,6 +682,9 @@ def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> 
             continue
         # "Very recent work proposes an APCA approach": someone else's; "as a by-product, we
         # also develop X": a second contribution, not a part
+        if re.search(r"\b(?:metrics?|measures?|scores?|index|dataset|data\s+set|benchmark|corpus|training\s+set)\W*$",
+                     text[sent.start_char:c.start], re.I):
+            continue  # "we define a novel metric, VoX"
         if _PRIOR_WORK.search(text[sent.start_char:c.start]) or re.search(
                 r"\b(?:by-?product|side\s+contribution|separately|in\s+addition)\b", text[sent.start_char:c.start], re.I):
             continue
@@ -627,16 +695,40 @@ def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> 
         if re.search(r"^\s*(?:[\w-]+\s+){0,2}[,:]?\s*$", text[c.end:c.end + 40].split(main.name)[0]) \
                 and main.name in text[c.end:c.end + 40]:
             continue
+        # "a PHY-aware characterization": a modifier, not a part
+        if re.match(r"-[a-z]", text[c.end:c.end + 2]):
+            continue
+        before = text[sent.start_char:c.start]
+        main_here = [mm for mm in cands if cand_entity.get(id(mm)) is main
+                     and sent.start_char <= mm.start < sent.end_char]
+        if main_here:
+            # "CLNet decomposes ... into three modules: A; B; and C": the main entity is the
+            # subject and a word for parts stands between; "we propose two algorithms: A and
+            # Main", "we propose Main, a framework that integrates A": siblings or a description
+            if not (main_here[0].end <= c.start and _PART_WORD.search(text[main_here[0].end:c.start])):
+                continue
+        elif not (_PROPOSE_PART.search(before) or _PART_WORD.search(before)):
+            # "STARS improves Hit@5 over our existing X": no proposal, no part
+            continue
+        if _acronym_pair(main, e):
+            continue
         out.append(Relation(head=main.name, rel="uses", tail=e.name, head_id=main.id, tail_id=e.id,
                             evidence=_evidence_for(doc, c, abstract_offset),
                             rule="uses:component-of-proposal", confidence=0.5))
     return out
 
 
+_PART_WORD = re.compile(r"\b(?:modules?|components?|consists?\s+of|compris\w*|composed\s+of|includ\w*|contain\w*|"
+                        r"equipped\s+with|features?|stages?|blocks?|mechanisms?|parts?|combin\w*|integrat\w*|"
+                        r"incorporat\w*|adopt\w*|employ\w*|introduc\w*)\b", re.I)
+# the component is what a proposal verb introduces, in the same clause: "we introduce X",
+# "3) designing a X", "we further propose a novel X loss"
+_PROPOSE_PART = re.compile(r"\b(?:propos\w*|introduc\w*|design\w*|develop\w*|present\w*|devis\w*|"
+                           r"construct\w*|build\w*|employ\w*|adopt\w*|innovations?|contributions?)\b[^.;]{0,120}$", re.I)
 _STANDALONE = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an)\s+(?:[\w-]+\s+){0,4}?(?:framework|model|network|system|simulator|"
+    r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an)\s+(?:[\w.-]+\s+){0,4}?(?:framework|model|network|system|simulator|"
     r"benchmark|dataset|agent|pipeline|architecture|recipe|platform|toolkit|library|suite|representation|"
-    r"environment)\b", re.I)
+    r"environment|set|data|corpus|metric)\b", re.I)
 _PRIOR_WORK = re.compile(r"\b(?:recent|prior|previous|existing|earlier|related)\s+(?:\w+\s+)?(?:works?|studies|"
                          r"methods|approaches|research|literature)\b", re.I)
 
