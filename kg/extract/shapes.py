@@ -29,7 +29,10 @@ PROTOCOL_PREFIXES = {"Split", "Permuted", "Rotated", "Sequential", "Seq"}
 # Shapes that are not names: numbers with units, sizes, Roman numerals, dimensions.
 _NOT_NAME = re.compile(
     r"^(?:\d+[A-Za-z]{0,2}|\d+(?:\.\d+)?[KMBkmb]?-\d+(?:\.\d+)?[KMBkmb]?|(?:Sub|Over|Under|Top|Near|Up)-\d[\d.]*[KMBkmb%]?|[IVX]+|\d*[DK]|[A-Z]\d|\d+-[A-Za-z]+|[A-Z]{1,2}s?|[a-z]+[A-Z]?)$")
-_UNITS = {"GB", "MB", "TB", "KB", "GPU", "GPUs", "CPU", "CPUs", "FPS", "FLOPs", "TFLOPs",
+_UNITS = {"kHz", "MHz", "GHz", "THz", "kW", "MW", "GW", "kWh", "MWh", "GWh", "mAh", "dBm", "dBi", "Mbps",
+          "Gbps", "Kbps", "MiB", "GiB", "KiB", "TiB", "PFLOPs", "GFLOPS", "TFLOPS", "mAP", "nJ", "pJ", "mJ",
+          "kV", "mV", "kN", "MPa", "GPa", "kPa", "nm", "mm", "cm", "km", "ms", "ns", "μs", "us",
+          "GB", "MB", "TB", "KB", "GPU", "GPUs", "CPU", "CPUs", "FPS", "FLOPs", "TFLOPs",
           "GFLOPs", "ms", "Hz", "dB", "USD", "PhD", "MSc", "BSc", "AM", "PM", "II", "III", "IV"}
 
 
