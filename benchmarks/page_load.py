@@ -1,30 +1,37 @@
-"""Load time of the interactive graph page: a 20,000-paper graph against the 84-paper sample.
+"""Time until the interactive graph page is drawn and still, against the old page with
+physics on at load, for the bundled sample and for the first 5,000 papers of the corpus.
 
-Builds the page (kg.views.write_page) for the graph of the first N papers of the corpus
-(default 20,000 of shared/corpus/arxiv-cs-100k.jsonl.gz, run through the real pipeline:
-kg.build.extract_resolved + kg.graph.build_graph) and for the bundled sample, loads each
-in headless Chromium (Debian's /usr/bin/chromium via Playwright, file:// URL) a few
-times and reports, from the page's own clock (performance.now(), origin = navigation
-start):
+The page now opens drawn: positions are computed in Python when the page is written
+(kg.views.layout_positions) and vis-network starts with physics off, so the first drawing
+is the final one.  The baseline, measured in the same run and the same browser, is the same
+page written with ``layout="physics"``: no positions, the physics simulation must stabilise
+before the page is ready (the behaviour before issue 9).  A blank page (the empty graph:
+the same template and vis-network, nothing to draw) is loaded too, as the floor of the
+page machinery.
 
+Pages:
+  sample   the graph of the bundled 84-paper sample (kg.build.sample_graph)
+  big      the graph of the first N papers (default 5,000) of
+           shared/corpus/arxiv-cs-100k.jsonl.gz, built once with ``kg build ... --no-html``
+           (the graph is cached under --cache, keyed by N and the corpus) and then written
+           as a page with the default cap (1,500 nodes drawn, 6,000 embedded)
+
+Each page is loaded --runs times in headless Chromium (Debian's /usr/bin/chromium via
+Playwright, file:// URL), loads of all pages alternating.  From the page's own clock
+(performance.now(), origin = navigation start):
+
+  ready_ms        drawn and still: kgTimes.ready (window.kgReady), i.e. the first
+                  `afterDrawing` for the new page, the end of the stabilisation and a
+                  drawing for the baseline
   first_draw_ms   vis-network's first `afterDrawing`
-  stabilized_ms   the end of the bounded physics stabilisation (physics is then off)
-  ready_ms        both done: the graph is drawn in its final layout
-  script_start_ms when the page script starts (HTML parsed, vis-network compiled)
+  script_start_ms the page script starts (HTML parsed, vis-network compiled)
 
-Loads of the two pages alternate; the medians of the big page, of the sample page and
-their ratio go to benchmarks/results/page_load.json, with the machine's load average
-(times on a busy shared machine are inflated, the ratio much less).
+After ready, node positions are read twice 500 ms apart: ``still`` says no node moved.
+The medians and the ratios (new / physics baseline, and new / blank page) go to
+benchmarks/results/page_load.json with the load average (a busy shared machine inflates
+every time; the ratios much less).
 
-Extracting 20,000 papers takes a while (about 10 papers/s on a busy 2-core machine), so
-the big graph is cached as GraphML under --cache (keyed by corpus, N and the kg version);
-later runs reuse it.  Fallback: ``--source synthetic`` keeps the corpus's real titles and
-abstracts but draws each paper's entities from a heavy-tailed (Zipf-like) distribution
-instead of running the extractor; it is minutes faster and gives a graph of the same
-order of size.  The JSON records which source was used.
-
-    python benchmarks/page_load.py                    # 20,000 papers through the pipeline
-    python benchmarks/page_load.py --source synthetic
+    python benchmarks/page_load.py                 # sample + first 5,000 papers, 3 runs each
     python benchmarks/page_load.py --papers 2000 --runs 2
 """
 from __future__ import annotations
@@ -35,8 +42,8 @@ import itertools
 import json
 import os
 import platform
-import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -46,86 +53,40 @@ import networkx as nx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.atomic import atomic_path, atomic_write  # noqa: E402
-from kg.graph import build_graph, to_graphml_ready  # noqa: E402
+from kg.atomic import atomic_write  # noqa: E402
 from kg.views import DEFAULT_MAX_NODES, load_graphml, write_page  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "arxiv-cs-100k.jsonl.gz"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+KEYS = ("ready_ms", "first_draw_ms", "script_start_ms", "dom_content_loaded_ms", "wall_s")
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def pipeline_graph(corpus: Path, n: int) -> nx.MultiDiGraph:
-    from kg.build import extract_resolved
-    from kg.readers import ReadReport, read_papers
-
-    report = ReadReport()
-    papers = itertools.islice(read_papers(corpus, report=report), n)
-    t = time.perf_counter()
-    g = build_graph(extract_resolved(papers, progress=sys.stderr.isatty(), total=n))
-    log(f"extracted {n} papers in {time.perf_counter() - t:.0f} s")
-    return g
-
-
-def synthetic_graph(corpus: Path, n: int, seed: int = 0) -> nx.MultiDiGraph:
-    """Real titles/abstracts, synthetic entities (heavy-tailed popularity), some relations."""
-    from kg.model import Entity, Evidence, Paper, PaperExtraction, Relation
-
-    rnd = random.Random(seed)
-    n_ent = max(50, n // 2)
-    weights = [1.0 / (i + 1) ** 1.05 for i in range(n_ent)]
-    types = ("Method", "Model", "Dataset", "Benchmark")
-    rels = ("based_on", "trained_on", "evaluated_on", "outperforms", "compared_with", "uses")
-    exs = []
-    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
-        for line in itertools.islice(fh, n):
-            d = json.loads(line)
-            title, abstract = d.get("title", ""), d.get("abstract", "")
-            picks = sorted(set(rnd.choices(range(n_ent), weights=weights, k=rnd.randint(2, 8))))
-            ents = []
-            for k, i in enumerate(picks):
-                ents.append(Entity(id=f"syn-{i}", name=f"Entity {i}", type=types[i % 4],
-                                   proposed=(k == 0 and rnd.random() < 0.3), rule="synthetic"))
-            relations = []
-            if len(picks) > 1 and rnd.random() < 0.5:
-                sent = abstract.split(". ")[0]
-                relations.append(Relation(head="", rel=rnd.choice(rels), tail="",
-                                          evidence=Evidence("abstract", 0, len(sent), sent),
-                                          rule="synthetic", head_id=f"syn-{picks[0]}",
-                                          tail_id=f"syn-{picks[1]}"))
-            exs.append(PaperExtraction(Paper(id=str(d["id"]), title=title, abstract=abstract,
-                                             date=d.get("date"), url=d.get("url")), ents, relations))
-    return build_graph(exs)
-
-
 def big_graph(args) -> tuple[nx.MultiDiGraph, dict]:
-    import kg
-
-    version = getattr(kg, "__version__", "0")
-    key = f"{args.corpus.name}-{args.papers}-{args.source}-{version}"
-    cache = args.cache / f"{key}.graphml"
-    info = {"source": args.source, "papers_requested": args.papers, "corpus": args.corpus.name,
-            "cache": str(cache)}
-    if cache.is_file() and not args.rebuild:
+    """The graph of the first N papers, built once with `kg build --no-html` and cached."""
+    out = args.cache / f"{args.corpus.name}-first-{args.papers}"
+    graphml = out / "graph.graphml"
+    info = {"papers_requested": args.papers, "corpus": args.corpus.name, "cache": str(graphml)}
+    if not graphml.is_file() or args.rebuild:
+        out.mkdir(parents=True, exist_ok=True)
+        src = out / "papers.jsonl"
+        with gzip.open(args.corpus, "rt", encoding="utf-8") as fh, open(src, "w", encoding="utf-8") as dst:
+            dst.writelines(itertools.islice(fh, args.papers))
         t = time.perf_counter()
-        g = load_graphml(cache)
-        info["graph_from_cache"] = True
-        log(f"loaded cached graph {cache} in {time.perf_counter() - t:.1f} s")
-    else:
-        t = time.perf_counter()
-        g = pipeline_graph(args.corpus, args.papers) if args.source == "pipeline" \
-            else synthetic_graph(args.corpus, args.papers)
-        info["graph_from_cache"] = False
+        cmd = [sys.executable, "-m", "kg", "build", str(src), "-o", str(out), "--no-html",
+               "--rdf", "", "--no-progress"]
+        log("building: " + " ".join(cmd))
+        subprocess.run(cmd, check=True, cwd=ROOT)
         info["graph_build_s"] = round(time.perf_counter() - t, 1)
-        args.cache.mkdir(parents=True, exist_ok=True)
-        with atomic_path(cache) as tmp:
-            nx.write_graphml(to_graphml_ready(g), tmp)
-    return g, info
+        info["graph_from_cache"] = False
+    else:
+        info["graph_from_cache"] = True
+    return load_graphml(graphml), info
 
 
 def graph_stats(g: nx.MultiDiGraph) -> dict:
@@ -134,52 +95,57 @@ def graph_stats(g: nx.MultiDiGraph) -> dict:
             "papers": kinds.count("paper"), "entities": kinds.count("entity")}
 
 
-def measure(browser, path: Path, runs: int, timeout_s: float) -> dict:
-    samples = []
-    for _ in range(runs):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 850})
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        t = time.perf_counter()
-        page.goto(path.as_uri(), timeout=timeout_s * 1000)
-        page.wait_for_function("window.kgTimes && window.kgTimes.ready === true",
-                               timeout=timeout_s * 1000, polling=50)
-        wall = time.perf_counter() - t
-        k = page.evaluate("""() => ({
-            start: kgTimes.start, firstDraw: kgTimes.firstDraw, stabilized: kgTimes.stabilized,
-            nodes: nodes.length, edges: edges.length,
-            domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd
-        })""")
-        ctx.close()
-        samples.append({
-            "script_start_ms": round(k["start"], 1),
-            "first_draw_ms": round(k["firstDraw"], 1),
-            "stabilized_ms": round(k["stabilized"], 1),
-            "ready_ms": round(max(k["firstDraw"], k["stabilized"]), 1),
-            "dom_content_loaded_ms": round(k["domContentLoaded"], 1),
-            "wall_s": round(wall, 2), "nodes_drawn": k["nodes"], "edges_drawn": k["edges"],
-            "errors": errors,
-        })
-    med = {key: round(statistics.median(s[key] for s in samples), 1)
-           for key in ("script_start_ms", "first_draw_ms", "stabilized_ms", "ready_ms",
-                       "dom_content_loaded_ms", "wall_s")}
-    med.update(nodes_drawn=samples[0]["nodes_drawn"], edges_drawn=samples[0]["edges_drawn"],
-               page_bytes=path.stat().st_size, runs=samples,
-               errors=sorted({e for s in samples for e in s["errors"]}))
-    return med
+def load_once(browser, path: Path, timeout_s: float) -> dict:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 850})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    t = time.perf_counter()
+    page.goto(path.as_uri(), timeout=timeout_s * 1000)
+    page.wait_for_function("window.kgReady === true", timeout=timeout_s * 1000, polling=20)
+    wall = time.perf_counter() - t
+    k = page.evaluate("""() => ({
+        start: kgTimes.start, firstDraw: kgTimes.firstDraw, stabilized: kgTimes.stabilized,
+        nodes: nodes.length, edges: edges.length, physics: network.physics.physicsEnabled,
+        pos: network.getPositions(),
+        domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd
+    })""")
+    page.wait_for_timeout(500)
+    later = page.evaluate("() => network.getPositions()")
+    ctx.close()
+    still = all(abs(later[n]["x"] - p["x"]) < 0.5 and abs(later[n]["y"] - p["y"]) < 0.5
+                for n, p in k["pos"].items())
+    return {
+        "ready_ms": round(max(k["firstDraw"], k["stabilized"] or 0), 1),
+        "first_draw_ms": round(k["firstDraw"], 1),
+        "script_start_ms": round(k["start"], 1),
+        "dom_content_loaded_ms": round(k["domContentLoaded"], 1),
+        "wall_s": round(wall, 2), "nodes_drawn": k["nodes"], "edges_drawn": k["edges"],
+        "physics_on_after_ready": k["physics"], "still": still, "errors": errors,
+    }
+
+
+def summarise(rs: list[dict], path: Path, write_s: float) -> dict:
+    out: dict = {"write_page_s": write_s}
+    for key in KEYS:
+        out[key] = round(statistics.median(r[key] for r in rs), 1 if key != "wall_s" else 2)
+    out.update(nodes_drawn=rs[0]["nodes_drawn"], edges_drawn=rs[0]["edges_drawn"],
+               page_bytes=path.stat().st_size, still=all(r["still"] for r in rs),
+               physics_on_after_ready=any(r["physics_on_after_ready"] for r in rs),
+               runs=[{k: r[k] for k in ("ready_ms", "first_draw_ms", "script_start_ms", "wall_s")} for r in rs],
+               errors=sorted({e for r in rs for e in r["errors"]}))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--papers", type=int, default=20_000)
+    ap.add_argument("--papers", type=int, default=5_000)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--source", choices=("pipeline", "synthetic"), default="pipeline")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/kg-bench-cache"))
-    ap.add_argument("--rebuild", action="store_true", help="Ignore the cached big graph.")
+    ap.add_argument("--rebuild", action="store_true", help="Build the big graph again.")
     ap.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES)
-    ap.add_argument("--runs", type=int, default=3, help="Page loads per page (median reported).")
+    ap.add_argument("--runs", type=int, default=3, help="Loads per page (median reported).")
     ap.add_argument("--timeout", type=float, default=300.0, help="Seconds allowed per page load.")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/kg-bench-pages"))
@@ -192,58 +158,62 @@ def main() -> None:
     g_big, info = big_graph(args)
     g_small = sample_graph()
 
-    pages = {}
-    for name, g in (("sample", g_small), ("big", g_big)):
+    pages: dict[str, tuple[Path, float]] = {}
+    for name, g, layout in (("blank", nx.MultiDiGraph(), "precomputed"),
+                            ("sample", g_small, "precomputed"), ("sample_physics", g_small, "physics"),
+                            ("big", g_big, "precomputed"), ("big_physics", g_big, "physics")):
         t = time.perf_counter()
         path = write_page(g, args.workdir / f"{name}.html", title=f"kg page-load benchmark: {name}",
-                          max_nodes=args.max_nodes)
+                          max_nodes=args.max_nodes, layout=layout)
         pages[name] = (path, round(time.perf_counter() - t, 2))
         log(f"{name}: wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {pages[name][1]} s")
 
     from playwright.sync_api import sync_playwright
 
-    result = {"benchmark": "page_load", "max_nodes": args.max_nodes,
-              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "platform": platform.platform()},
-              "big_graph": {**info, **graph_stats(g_big)}, "sample_graph": graph_stats(g_small)}
-    # a shared or busy machine inflates every time: the load average is recorded with them
+    result: dict = {"benchmark": "page_load", "max_nodes": args.max_nodes,
+                    "command": "python benchmarks/page_load.py " + " ".join(sys.argv[1:]),
+                    "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                "platform": platform.platform()},
+                    "big_graph": {**info, **graph_stats(g_big)}, "sample_graph": graph_stats(g_small)}
     result["loadavg_before"] = [round(x, 2) for x in os.getloadavg()]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         result["chromium"] = browser.version
-        # a warm-up load, so neither page pays for the browser's first start
-        measure(browser, pages["sample"][0], 1, args.timeout)
-        # sample and big loads alternate, so a change in machine load hits both alike
-        runs: dict[str, list] = {"sample": [], "big": []}
-        for i in range(args.runs):
-            for name in ("sample", "big"):
-                log(f"loading {name} page ({i + 1}/{args.runs}) ...")
-                runs[name].append(measure(browser, pages[name][0], 1, args.timeout))
-        for name in ("sample", "big"):
-            rs = runs[name]
-            result[name] = {"write_page_s": pages[name][1]}
-            for key in ("script_start_ms", "first_draw_ms", "stabilized_ms", "ready_ms",
-                        "dom_content_loaded_ms", "wall_s"):
-                result[name][key] = round(statistics.median(r[key] for r in rs), 1)
-            result[name].update(nodes_drawn=rs[0]["nodes_drawn"], edges_drawn=rs[0]["edges_drawn"],
-                                page_bytes=rs[0]["page_bytes"],
-                                runs=[r["runs"][0] for r in rs],
-                                errors=sorted({e for r in rs for e in r["errors"]}))
+        load_once(browser, pages["sample"][0], args.timeout)  # warm-up: the browser's first start
+        runs: dict[str, list] = {name: [] for name in pages}
+        for i in range(args.runs):  # alternate, so a change in machine load hits every page alike
+            for name in pages:
+                log(f"loading {name} ({i + 1}/{args.runs}) ...")
+                runs[name].append(load_once(browser, pages[name][0], args.timeout))
         browser.close()
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    s, b = result["sample"], result["big"]
-    result["ratio_big_to_sample"] = {
-        k: round(b[k] / s[k], 2) if s[k] else None
-        for k in ("first_draw_ms", "stabilized_ms", "ready_ms", "script_start_ms", "page_bytes")}
+    for name in pages:
+        result[name] = summarise(runs[name], pages[name][0], pages[name][1])
+
+    def ratio(a: str, b: str, key: str = "ready_ms") -> float | None:
+        return round(result[a][key] / result[b][key], 3) if result[b][key] else None
+
+    result["ratios"] = {
+        "sample_ready_vs_physics_baseline": ratio("sample", "sample_physics"),
+        "big_ready_vs_physics_baseline": ratio("big", "big_physics"),
+        "sample_ready_vs_blank_page": ratio("sample", "blank"),
+        "big_ready_vs_blank_page": ratio("big", "blank"),
+        "sample_physics_ready_vs_blank_page": ratio("sample_physics", "blank"),
+        "big_physics_ready_vs_blank_page": ratio("big_physics", "blank"),
+        "big_ready_vs_sample_ready": ratio("big", "sample"),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(args.out) as fh:
         json.dump(result, fh, indent=2)
         fh.write("\n")
-    for name in ("sample", "big"):
+    for name in pages:
         r = result[name]
-        log(f"{name:6s} first draw {r['first_draw_ms']:8.0f} ms  stabilised {r['stabilized_ms']:8.0f} ms  "
-            f"ready {r['ready_ms']:8.0f} ms  ({r['nodes_drawn']} nodes drawn, {r['page_bytes'] / 1e6:.1f} MB)")
-    log(f"ratio big/sample (ready): {result['ratio_big_to_sample']['ready_ms']}  -> {args.out}")
+        log(f"{name:15s} ready {r['ready_ms']:8.0f} ms  first draw {r['first_draw_ms']:8.0f} ms  "
+            f"still {r['still']}  ({r['nodes_drawn']} nodes drawn, {r['page_bytes'] / 1e6:.1f} MB, "
+            f"written in {r['write_page_s']} s)")
+    for k, v in result["ratios"].items():
+        log(f"{k:36s} {v}")
+    log(f"-> {args.out}")
 
 
 if __name__ == "__main__":

@@ -150,10 +150,35 @@ def test_draws_offline(run):
     assert run.js("nodes.get().every(n => typeof n.title === 'string')")
     assert run.js("edges.get({filter: e => e.rel === 'trained_on'})[0].dashes") == [8, 4]
     t = run.js("window.kgTimes")
-    assert t["firstDraw"] is not None and t["stabilized"] is not None
-    # physics is switched off once the layout has stabilised
+    assert t["firstDraw"] is not None and t["ready"] is True and run.js("window.kgReady") is True
     assert run.js("network.physics.physicsEnabled") is False
     assert run.page.is_visible("#kg-legend-types") and run.page.is_visible("#kg-legend-rels")
+    run.check_clean()
+
+
+def test_opens_drawn_with_physics_off(run):
+    """Every drawn node is where the page data put it, and no simulation ran at load."""
+    assert run.js("network.physics.options.enabled") is False
+    assert run.js("network.physics.physicsEnabled") is False
+    assert run.js("network.physics.options.stabilization.enabled") is False
+    placed = run.js("""() => {
+        const want = new Map(KG.data.nodes.filter(n => n.i).map(n => [n.id, [n.x, n.y]]));
+        const got = network.getPositions();
+        return {drawn: nodes.length, want: want.size,
+                typed: [...want.values()].every(([x, y]) => Number.isInteger(x) && Number.isInteger(y)),
+                same: nodes.getIds().every(id => want.has(id) && got[id].x === want.get(id)[0]
+                                                   && got[id].y === want.get(id)[1])};
+    }""")
+    assert placed == {"drawn": 15, "want": 15, "typed": True, "same": True}
+    # the view fits the drawing: every node is on the canvas
+    inside = run.js("""() => {
+        const c = document.querySelector('#kg-graph canvas').getBoundingClientRect();
+        return Object.values(network.getPositions()).every(p => {
+            const d = network.canvasToDOM(p);
+            return d.x >= 0 && d.y >= 0 && d.x <= c.width && d.y <= c.height;
+        });
+    }""")
+    assert inside
     run.check_clean()
 
 
@@ -293,6 +318,31 @@ def test_capped_page_expands(browser, tmp_path):
         r.page.press("#kg-search", "Enter")
         sel = r.js("network.getSelectedNodes()")
         assert len(sel) == 1 and r.js("id => KG.data.nodes.find(n => n.id === id).name", sel[0]) == missing
+        r.check_clean()
+    finally:
+        r.close()
+
+
+def test_expand_on_big_drawing_places_near_parent(browser, tmp_path):
+    """Beyond a few hundred drawn nodes, expanding runs no physics: new nodes go on a fan
+    beside their parent and the rest of the drawing does not move."""
+    g = synthetic_graph(1200, 600)
+    path = write_page(g, tmp_path / "big.html", max_nodes=450, max_embedded=1200, view="entities")
+    r = PageRun(browser, path.as_uri(), ("file://", "data:"))
+    try:
+        assert r.js("nodes.length") == 450 and r.js("network.physics.physicsEnabled") is False
+        top = r.js("nodes.getIds().find(id => KG.hiddenNeighbours(id).length > 0)")
+        before = r.js("network.getPositions()")
+        added = r.js("id => KG.expand(id)", top)
+        assert added > 0 and r.js("nodes.length") == 450 + added
+        assert r.js("network.physics.physicsEnabled") is False
+        after = r.js("network.getPositions()")
+        assert all(after[n] == p for n, p in before.items())
+        px, py = after[top]["x"], after[top]["y"]
+        new = [p for n, p in after.items() if n not in before]
+        assert len(new) == added
+        assert all(((p["x"] - px) ** 2 + (p["y"] - py) ** 2) ** 0.5 < 90 + 60 * 10 for p in new)
+        assert len({(round(p["x"]), round(p["y"])) for p in new}) == added  # not on one point
         r.check_clean()
     finally:
         r.close()

@@ -363,6 +363,34 @@ def test_deterministic(tmp_path, g_small):
     assert c == d
 
 
+def test_positions_for_drawn_nodes(g_small, g_big):
+    """The page opens drawn: every node drawn at first has a position computed in Python."""
+    for g, kw in ((g_small, {}), (g_big, {"max_nodes": 300, "max_embedded": 900})):
+        data = page_data(g, **kw)
+        assert data["meta"]["layout"] == "precomputed"
+        drawn = [n for n in data["nodes"] if n["i"]]
+        assert drawn and all(isinstance(n.get("x"), int) and isinstance(n.get("y"), int) for n in drawn)
+        assert not any("x" in n or "y" in n for n in data["nodes"] if not n["i"])
+        xy = {(n["x"], n["y"]) for n in drawn}
+        assert len(xy) == len(drawn)  # no two nodes on one point
+        xs, ys = [n["x"] for n in drawn], [n["y"] for n in drawn]
+        assert max(xs) - min(xs) > 150 and max(ys) - min(ys) > 150  # spread out, not on a point
+        # neighbours sit closer than random pairs: the layout follows the edges
+        pos = {n["id"]: (n["x"], n["y"]) for n in drawn}
+        drawn_edges = [e for e in data["edges"] if e["i"]]
+        dist = lambda a, b: ((pos[a][0] - pos[b][0]) ** 2 + (pos[a][1] - pos[b][1]) ** 2) ** 0.5  # noqa: E731
+        mean_edge = sum(dist(e["from"], e["to"]) for e in drawn_edges) / len(drawn_edges)
+        ids = sorted(pos)
+        pairs = [(ids[i], ids[(i * 7 + 3) % len(ids)]) for i in range(len(ids))]
+        mean_any = sum(dist(a, b) for a, b in pairs) / len(pairs)
+        assert mean_edge < 0.5 * mean_any
+    # the old behaviour stays available (the benchmark's baseline): no positions
+    old = page_data(g_small, layout="physics")
+    assert old["meta"]["layout"] == "physics" and not any("x" in n for n in old["nodes"])
+    with pytest.raises(ValueError):
+        page_data(g_small, layout="spring")
+
+
 def test_graphml_roundtrip(tmp_path, g_small):
     path = tmp_path / "graph.graphml"
     nx.write_graphml(to_graphml_ready(g_small), path)

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var T0 = performance.now();
+  // firstDraw: vis-network's first afterDrawing; the layout comes precomputed in the data and
+  // physics is off at load, so that first drawing is final (stabilized = firstDraw, kept for
+  // older readers) and ready (also window.kgReady) is set on it.
   var times = { start: T0, firstDraw: null, stabilized: null, ready: false };
   window.kgTimes = times;
 
@@ -67,6 +70,7 @@
                        highlight: { background: st.light, border: "#111111" },
                        hover: { background: st.light, border: "#111111" } },
               hidden: !typeVisible(n.type) };
+    if (typeof n.x === "number" && typeof n.y === "number") { o.x = n.x; o.y = n.y; }
     if (n.kind === "paper") {
       o.size = 7;
       o.font = { size: 7, color: "#5f6368" };  // paper titles appear once zoomed in
@@ -99,6 +103,8 @@
   var nInitial = nodes.length;
 
   var iterations = META.stabilization_iterations || 150;
+  // "physics": the old page (no positions, stabilised at load), the benchmark's baseline
+  var PHYSICS_AT_LOAD = META.layout === "physics" && nInitial > 1;
   var options = {
     autoResize: true,
     nodes: {
@@ -116,14 +122,17 @@
       hover: true, tooltipDelay: 150, hideEdgesOnDrag: nInitial > 800, hideEdgesOnZoom: nInitial > 800,
       multiselect: false, navigationButtons: false, keyboard: false
     },
-    layout: { randomSeed: 7, improvedLayout: nInitial <= 150 },
+    // positions come from the page data (computed when the page was written): no layout
+    // and no physics at load; physics runs only to place nodes added later (relax) and on
+    // "Re-layout"
+    layout: { randomSeed: 7, improvedLayout: PHYSICS_AT_LOAD && nInitial <= 150 },
     physics: {
-      enabled: nInitial > 1,
+      enabled: PHYSICS_AT_LOAD,
       solver: "forceAtlas2Based",
       forceAtlas2Based: { gravitationalConstant: -55, centralGravity: 0.02, springLength: 75,
                           springConstant: 0.08, damping: 0.5, avoidOverlap: 0.7 },
       maxVelocity: 60, minVelocity: 1.0, timestep: 0.4,
-      stabilization: { enabled: true, iterations: iterations, updateInterval: 25, fit: true }
+      stabilization: { enabled: PHYSICS_AT_LOAD, iterations: iterations, updateInterval: 25, fit: PHYSICS_AT_LOAD }
     }
   };
 
@@ -133,33 +142,32 @@
   window.network = network;
   window.nodes = nodes;
   window.edges = edges;
+  if (!PHYSICS_AT_LOAD) network.fit({ animation: false });  // before the first drawing, so it is the final one
 
   function markReady() {
-    if (times.stabilized === null) times.stabilized = performance.now();
-    if (times.firstDraw !== null && !times.ready) {
-      times.ready = true;
-      loading.hidden = true;
-      document.documentElement.setAttribute("data-kg-ready", "1");
-    }
+    if (times.ready) return;
+    if (times.stabilized === null) times.stabilized = times.firstDraw;
+    times.ready = true;
+    window.kgReady = true;
+    loading.hidden = true;
+    document.documentElement.setAttribute("data-kg-ready", "1");
   }
-  network.on("stabilizationProgress", function (p) {
-    loading.textContent = "Laying out the graph\u2026 " + Math.round(100 * p.iterations / p.total) + "%";
-  });
-  network.once("stabilizationIterationsDone", function () {
-    network.setOptions({ physics: { enabled: false } });
-    times.stabilized = performance.now();
-    markReady();
-  });
+  if (PHYSICS_AT_LOAD) {
+    network.once("stabilizationIterationsDone", function () {
+      network.setOptions({ physics: { enabled: false } });
+      times.stabilized = performance.now();
+      if (times.firstDraw !== null) markReady();
+    });
+  }
   network.once("afterDrawing", function () {
     times.firstDraw = performance.now();
-    if (!options.physics.enabled || nInitial === 0) markReady();
-    else if (times.stabilized !== null) markReady();
+    if (!PHYSICS_AT_LOAD || times.stabilized !== null) markReady();
   });
   if (nInitial === 0) {
     loading.textContent = "Nothing to show: the graph is empty.";
     times.firstDraw = times.stabilized = performance.now();
-    times.ready = true;
-    document.documentElement.setAttribute("data-kg-ready", "1");
+    markReady();
+    loading.hidden = false;
   }
 
   // ---- small DOM helpers (text only) ---------------------------------------------------
@@ -219,17 +227,36 @@
       var vp = network.getViewPosition();
       pos = { x: vp.x, y: vp.y };
     }
-    item.x = pos.x + 80 * Math.cos(nodes.length);
-    item.y = pos.y + 80 * Math.sin(nodes.length);
+    var a = near ? awayAngle(near) : nodes.length;
+    item.x = pos.x + 80 * Math.cos(a);
+    item.y = pos.y + 80 * Math.sin(a);
     nodes.add(item);
     addEdgesOf(id);
     relax([id], done);
     return true;
   }
 
+  // The direction (an angle) from the drawn neighbours of a node (or the centre of the
+  // drawing) towards it: new neighbours go that way, where the drawing is thinner.
+  function awayAngle(id) {
+    var p = network.getPositions([id])[id];
+    if (!p) return 0;
+    var sx = 0, sy = 0, k = 0;
+    network.getConnectedNodes(id).forEach(function (o) {
+      var q = network.getPositions([o])[o];
+      if (q) { sx += q.x; sy += q.y; k++; }
+    });
+    var c = k ? { x: sx / k, y: sy / k } : network.getViewPosition();
+    var dx = p.x - c.x, dy = p.y - c.y;
+    return dx === 0 && dy === 0 ? 0 : Math.atan2(dy, dx);
+  }
+
   // Let new nodes find their place: everything else is pinned while physics runs briefly.
+  // On a big drawing a physics run costs seconds (every node takes part, pinned or not):
+  // there the new nodes stay where they were put, on a fan beside their parent.
+  var RELAX_MAX_NODES = 400;
   function relax(newIds, done) {
-    if (!newIds.length) { if (done) done(); return; }
+    if (!newIds.length || nodes.length > RELAX_MAX_NODES) { if (done) done(); return; }
     var fresh = new Set(newIds);
     var pinned = nodes.getIds().filter(function (id) { return !fresh.has(id); });
     nodes.update(pinned.map(function (id) { return { id: id, fixed: true }; }));
@@ -258,15 +285,23 @@
     var hidden = hiddenNeighbours(id);
     if (!hidden.length) return 0;
     var centre = network.getPositions([id])[id] || { x: 0, y: 0 };
-    var radius = 70 + 12 * Math.sqrt(hidden.length);
-    var add = hidden.map(function (other, k) {
-      var item = visNode(nodeById.get(other));
-      var a = 2 * Math.PI * k / hidden.length;
-      var ring = radius * (1 + 0.3 * (k % 3));
-      item.x = centre.x + ring * Math.cos(a);
-      item.y = centre.y + ring * Math.sin(a);
-      return item;
-    });
+    // on arcs facing away from the node's drawn neighbours: a fan of up to 240 degrees,
+    // rows further out as it fills (about 45 px between new nodes on a row)
+    var away = awayAngle(id), spread = 4 * Math.PI / 3;
+    var add = [], k = 0, row = 0;
+    while (k < hidden.length) {
+      var r = 90 + 60 * row;
+      var fit = Math.max(1, Math.floor(r * spread / 45));
+      var m = Math.min(fit, hidden.length - k);
+      for (var j = 0; j < m; j++, k++) {
+        var item = visNode(nodeById.get(hidden[k]));
+        var a = away + (m === 1 ? 0 : spread * (j / (m - 1) - 0.5));
+        item.x = centre.x + r * Math.cos(a);
+        item.y = centre.y + r * Math.sin(a);
+        add.push(item);
+      }
+      row++;
+    }
     nodes.add(add);
     var newEdges = [];
     hidden.concat([id]).forEach(function (n) {
