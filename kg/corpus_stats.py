@@ -137,6 +137,16 @@ class CorpusStats:
         for k in self._entries:
             yield k, self._get_key(k)
 
+    def fingerprint(self) -> str:
+        """A hash of the statistics (without parsing rows that were never looked up): what
+        an extraction cache keys on."""
+        import hashlib
+        h = hashlib.sha256(str(self.papers).encode())
+        for k in sorted(self._entries):
+            v = self._entries[k]
+            h.update((f"{k}\t{v}" if isinstance(v, str) else _format_row(k, v)).encode() + b"\n")
+        return h.hexdigest()
+
     # ---- combining ---------------------------------------------------------------------
     def merge(self, other: "CorpusStats") -> "CorpusStats":
         """A new CorpusStats with the counts of both (e.g. a user's corpus added to the shipped one)."""

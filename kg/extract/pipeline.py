@@ -218,6 +218,13 @@ class Extractor:
                 continue  # "Stage-1", "MAsk": words, not names
             if len(s) == 1 and self._generic_compound(text):
                 continue  # "KG-LLM", "CNN-Transformer", "Human-AI": kinds joined, no name
+            if "--" in text:  # "ESM2--against": a dash TeX or a typist wrote; the name is before it
+                text = text.split("--")[0]
+                entry = lex.lookup(text)
+                if len(text) >= 2 and (entry is not None or is_name_like(text)):
+                    cands.append(Candidate(s.start_char, s.start_char + len(text), text,
+                                           "lexicon" if entry is not None else "shape", entry))
+                continue
             base = evidence.modifier_base(text) if len(s) == 1 else None
             if base is not None:
                 # "CLIP-Driven", "Grad-CAM-Based": the name inside the modifier, if it is one
@@ -468,9 +475,11 @@ class Extractor:
             head_type, head_rule = evidence.long_form_type(long)
             if head_rule.startswith("not-artifact") and not proposed:
                 return None  # "Visual Place Recognition (VPR)", "Radio Access Network (RAN)"
-            if head_type is None and evidence.is_lowercase_phrase(long) and not proposed and not any(
+            if evidence.is_lowercase_phrase(long) and not proposed and not any(
                     any(ch.islower() for ch in sh) for sh in shorts):
-                return None  # "electric vehicle (EV)": a term; "feature-wise ... (FiLM)" is coined
+                # "electric vehicle (EV)", "deep learning recommender models (DLRMs)": a term or
+                # a class, whatever its head; "feature-wise ... (FiLM)" is coined
+                return None
             if type_rule == "default" and head_type is not None:
                 typ, type_rule = head_type, head_rule
         # what 100k abstracts say of the name: a term ("IoT", "Knowledge Distillation"), or a type

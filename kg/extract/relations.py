@@ -692,6 +692,9 @@ def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> 
         # "a concept-aligned MIL framework, HistoMet": MIL says what kind of thing the main is
         if any(key_form.lower() in e.name.lower() for key_form in (main.name, *main.aliases) if len(key_form) >= 3):
             continue
+        # "Yolov5-CBi" of "YolovN-CBi": names that share a part are siblings or versions
+        if set(_name_parts(main.name)) & set(_name_parts(e.name)):
+            continue
         if re.search(r"^\s*(?:[\w-]+\s+){0,2}[,:]?\s*$", text[c.end:c.end + 40].split(main.name)[0]) \
                 and main.name in text[c.end:c.end + 40]:
             continue
@@ -731,6 +734,10 @@ _STANDALONE = re.compile(
     r"environment|set|data|corpus|metric)\b", re.I)
 _PRIOR_WORK = re.compile(r"\b(?:recent|prior|previous|existing|earlier|related)\s+(?:\w+\s+)?(?:works?|studies|"
                          r"methods|approaches|research|literature)\b", re.I)
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p.lower() for p in re.split(r"[-\s]", name) if len(p) >= 3 and not p.isdigit()]
 
 
 def _list_run(text: str, tails):

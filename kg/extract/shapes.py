@@ -40,9 +40,17 @@ _WORDS_HYPHENATED = re.compile(r"^(?:[A-Z]?[a-z]+|[A-Z])(?:-(?:[A-Z]?[a-z]+|[A-Z
 _LOWER_PREFIX = re.compile(r"^[a-z]+-")
 
 
+# "AP@0.7", "Hit@5", "R@1", "pass@k": a metric at a cut-off, not a name
+_AT_METRIC = re.compile(r"^[A-Za-z]+@(?:\d[\d.]*|k|K)$")
+# "V3.1", "v2": a version without the name it is a version of
+_BARE_VERSION = re.compile(r"^[vV]\d+(?:\.\d+)*$")
+
+
 def is_name_like(text: str) -> bool:
     # "Self-Supervised", "Image-Video": capitalised words joined by hyphens (as in titles);
     # "pre-LLM", "non-DPO": a lowercase prefix on another name
+    if _AT_METRIC.match(text) or _BARE_VERSION.match(text):
+        return False
     if _LOWER_SIZED.match(text):
         return True
     if _WORDS_HYPHENATED.match(text) or _LOWER_PREFIX.match(text):

@@ -1,0 +1,115 @@
+"""An on-disk cache of per-paper extractions, for incremental builds (``kg build --cache DIR``).
+
+A paper's extraction depends only on its text and on the extractor: its rules, lexicon and
+corpus statistics. So the cache keys each extraction by a hash of both: the paper's fields
+that extraction reads (id, title, abstract, date, url, authors, citekey) and the
+extractor's *version*, a hash of the source of ``kg/extract``, ``kg/normalize.py``,
+``kg/corpus_stats.py`` and ``kg/model.py``, of every lexicon file it loaded and of its
+corpus statistics. A change to any of them gives every paper a new key: nothing stale is
+ever served. Resolution is not cached: it depends on the whole corpus and is rerun, so an
+incremental build writes the same bytes as a build from scratch.
+
+The store is one SQLite file (``DIR/extractions.sqlite``): safe against a build killed
+mid-way (a transaction is committed per batch) and against two builds sharing a cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .model import Paper, PaperExtraction
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)"
+# what the version covers: the package's extraction code, its model and keys
+_SOURCES = ("extract", "normalize.py", "corpus_stats.py", "model.py")
+
+
+def extractor_version(extractor) -> str:
+    """A hash of everything an extraction depends on besides the paper."""
+    h = hashlib.sha256()
+    root = resources.files("kg")
+    for name in _SOURCES:
+        item = root / name
+        files = sorted((f for f in item.iterdir() if f.name.endswith(".py")), key=lambda f: f.name) \
+            if item.is_dir() else [item]
+        for f in files:
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    lex = extractor.lexicon
+    for eid in sorted(lex.entries):
+        h.update(repr(lex.entries[eid]).encode())
+    h.update(repr(sorted(lex.generic)).encode())
+    h.update(extractor.stats.fingerprint().encode())
+    return h.hexdigest()
+
+
+def paper_key(version: str, paper: Paper) -> str:
+    fields = [paper.id, paper.title, paper.abstract, paper.date, paper.url, list(paper.authors),
+              getattr(paper, "citekey", None)]
+    return hashlib.sha256((version + json.dumps(fields, ensure_ascii=False)).encode()).hexdigest()
+
+
+class ExtractionCache:
+    """Per-paper extractions stored under ``directory``, keyed by paper and extractor."""
+
+    def __init__(self, directory: str | Path, extractor) -> None:
+        self.path = Path(directory)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path / "extractions.sqlite")
+        self.db.execute(_SCHEMA)
+        self.version = extractor_version(extractor)
+        self.hits = self.misses = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "ExtractionCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get(self, paper: Paper) -> PaperExtraction | None:
+        row = self.db.execute("SELECT record FROM extraction WHERE key = ?",
+                              (paper_key(self.version, paper),)).fetchone()
+        if row is None:
+            return None
+        ex = PaperExtraction.from_json(json.loads(row[0]))
+        # the paper as read now (its source line), the extraction as cached
+        return PaperExtraction(paper=paper, entities=ex.entities, relations=ex.relations, results=ex.results)
+
+    def put_many(self, pairs: Iterable[tuple[Paper, PaperExtraction]]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO extraction (key, record) VALUES (?, ?)",
+                [(paper_key(self.version, p), json.dumps(ex.to_json(), ensure_ascii=False)) for p, ex in pairs])
+
+    def extract(self, papers: Iterable[Paper], run, batch: int = 512) -> Iterator[PaperExtraction]:
+        """Extractions of ``papers`` in input order: cached ones from the store, the others
+        from ``run(list_of_papers)`` (an iterator of extractions in the same order), which
+        are then stored."""
+        it = iter(papers)
+        while True:
+            chunk = []
+            for p in it:
+                chunk.append(p)
+                if len(chunk) >= batch:
+                    break
+            if not chunk:
+                return
+            found = [self.get(p) for p in chunk]
+            todo = [p for p, ex in zip(chunk, found) if ex is None]
+            self.hits += len(chunk) - len(todo)
+            self.misses += len(todo)
+            fresh = iter(list(run(todo))) if todo else iter(())
+            new = []
+            for p, ex in zip(chunk, found):
+                if ex is None:
+                    ex = next(fresh)
+                    new.append((p, ex))
+                yield ex
+            if new:
+                self.put_many(new)

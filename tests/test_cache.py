@@ -1,0 +1,61 @@
+"""The extraction cache (kg.cache) and incremental builds (`kg build --cache DIR`)."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from kg.cache import ExtractionCache, extractor_version
+from kg.cli import cli
+from kg.extract import Extractor
+from kg.extract.lexicon import Lexicon
+from kg.model import Paper
+
+PAPERS = [Paper("p1", "FooNet: A Model", "We propose FooNet, a network trained on ImageNet with LoRA."),
+          Paper("p2", "Bar", "We fine-tune GPT-4o on MMLU and compare with DPO."),
+          Paper("p3", "Baz", "Results on MSR-VTT show that CLIP helps.")]
+
+
+def test_cached_extractions_equal_fresh_ones_and_are_reused(tmp_path, extractor):
+    with ExtractionCache(tmp_path / "c", extractor) as cache:
+        first = list(cache.extract(PAPERS, extractor.pipe, batch=2))
+        assert (cache.hits, cache.misses) == (0, 3)
+    with ExtractionCache(tmp_path / "c", extractor) as cache:
+        again = list(cache.extract(PAPERS[::-1], extractor.pipe))
+        assert (cache.hits, cache.misses) == (3, 0)
+    assert [e.to_json() for e in again[::-1]] == [e.to_json() for e in first]
+    assert [e.to_json() for e in first] == [e.to_json() for e in extractor.pipe(PAPERS)]
+
+
+def test_a_changed_paper_or_lexicon_is_extracted_again(tmp_path, extractor):
+    with ExtractionCache(tmp_path / "c", extractor) as cache:
+        list(cache.extract(PAPERS, extractor.pipe))
+    edited = [PAPERS[0], Paper("p2", "Bar", "We fine-tune GPT-4o on MMLU."), PAPERS[2]]
+    with ExtractionCache(tmp_path / "c", extractor) as cache:
+        list(cache.extract(edited, extractor.pipe))
+        assert (cache.hits, cache.misses) == (2, 1)
+    lex = Lexicon.load()
+    lex.add({"name": "FooNet", "type": "Model"})
+    other = Extractor(lexicon=lex)
+    assert extractor_version(other) != extractor_version(extractor)
+    with ExtractionCache(tmp_path / "c", other) as cache:
+        list(cache.extract(PAPERS, other.pipe))
+        assert cache.hits == 0
+
+
+def test_incremental_build_writes_the_bytes_of_a_build_from_scratch(tmp_path, sample_papers):
+    lines = sample_papers.read_text(encoding="utf-8").splitlines(keepends=True)
+    old, new = tmp_path / "old.jsonl", tmp_path / "all.jsonl"
+    old.write_text("".join(lines[:70]), encoding="utf-8")
+    new.write_text("".join(lines), encoding="utf-8")
+    cache = tmp_path / "cache"
+    run = lambda *a: CliRunner().invoke(cli, [str(x) for x in a], catch_exceptions=False)
+    assert run("build", old, "-o", tmp_path / "a", "--cache", cache, "--no-html").exit_code == 0
+    r = run("build", new, "-o", tmp_path / "b", "--cache", cache, "--no-html")
+    assert r.exit_code == 0, r.output
+    assert "cache: 70 reused, 14 extracted" in r.output
+    assert run("build", new, "-o", tmp_path / "c", "--no-html").exit_code == 0
+    for name in ("mentions.jsonl", "graph.nt", "graph.ttl", "graph.graphml"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+    first = json.loads((tmp_path / "b" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["id"] == "dev-000"
