@@ -130,6 +130,9 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
                                on_warning=lambda msg: click.echo(f"warning: {msg}", err=True))
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
+    except OSError as exc:  # a full disk, a folder that cannot be written: one line
+        from .atomic import disk_error
+        raise click.ClickException(disk_error(exc))
     if not inputs:
         click.echo("input: the bundled sample corpus (84 arXiv papers)")
     for line in summary.lines():
@@ -152,6 +155,9 @@ def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers):
                                   mapping=mapping)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
+    except OSError as exc:
+        from .atomic import disk_error
+        raise click.ClickException(disk_error(exc))
     for line in summary.lines():
         click.echo(line, err=True)
 
@@ -246,8 +252,12 @@ def _parse_params(pairs) -> dict[str, str]:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop the query after this many seconds (it runs in a worker process).")
 @click.option("--max-rows", type=click.IntRange(min=0), default=None, help="Return at most this many rows.")
+@click.option("--max-memory", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="Stop the query past this much memory beyond the loaded graph (it runs in a "
+                   "worker process).")
 @click.option("--show", is_flag=True, help="Print the query (parameters substituted) instead of running it.")
-def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engine, timeout, max_rows, show):
+def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engine, timeout, max_rows,
+              max_memory, show):
     """Run a SPARQL query on GRAPH (graph.ttl / graph.nt / graph.jsonld, or an export directory).
 
     \b
@@ -255,6 +265,8 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
     kg query exports --file q.rq
     kg query exports --name papers-mentioning --param entity=DPO
     kg query --list
+
+    Only queries run: updates, SERVICE and FROM are refused, and nothing but GRAPH is read.
     """
     from .query import QueryError, get_query, list_queries, parse_header, run_query, substitute
 
@@ -281,7 +293,8 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
             return
         if graph is None:
             raise click.UsageError("missing GRAPH (a graph file or an export directory)")
-        result = run_query(graph, text, engine=engine, timeout=timeout, max_rows=max_rows)
+        result = run_query(graph, text, engine=engine, timeout=timeout, max_rows=max_rows,
+                           max_memory=max_memory)
         if result.kind == "graph":
             out = result.format({"xml": "xml", "json": "json"}.get(fmt, fmt))
         elif fmt in ("ttl", "nt"):
@@ -289,6 +302,10 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
         else:
             out = result.format(fmt)
     except QueryError as exc:
+        where = query_file or (f"query {name!r}" if name else "the query")
+        if exc.line is not None:  # file:line:column: message, as compilers do
+            raise click.ClickException(f"{where}:{exc.line}:{exc.column}: {exc.message}"
+                                       if query_file else str(exc))
         raise click.ClickException(str(exc))
     click.echo(out, nl=False)
     if result.truncated and fmt == "table":
@@ -307,8 +324,20 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
 @click.option("--engine", type=click.Choice(("oxigraph", "rdflib")), default="oxigraph", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (concurrent queries); each holds the graph in memory.")
-def serve_cmd(graph, host, port, timeout, max_rows, engine, workers):
-    """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
+@click.option("--max-memory", default=1024, show_default=True, type=click.IntRange(min=1), metavar="MB",
+              help="Memory a query may use beyond the loaded graph, per worker (HTTP 503 past it).")
+@click.option("--max-connections", default=32, show_default=True, type=click.IntRange(1, 4096),
+              help="Connections served at once (a thread each); more get HTTP 503 at once.")
+@click.option("--read-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a connection may stay silent before it is closed.")
+def serve_cmd(graph, host, port, timeout, max_rows, engine, workers, max_memory, max_connections,
+              read_timeout):
+    """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+
+    Updates, SERVICE and FROM are refused (the server never contacts another host), and each
+    query is bounded in time, memory and rows.
+    """
     from .query import QueryError
     from .serve import serve
 
@@ -318,11 +347,13 @@ def serve_cmd(graph, host, port, timeout, max_rows, engine, workers):
 
     def ready(server) -> None:
         click.echo(f"SPARQL endpoint: {server.url} (engine {engine}, timeout {timeout:g} s, "
-                   f"max {max_rows} rows; Ctrl-C stops)", err=True)
+                   f"max {max_rows} rows, {max_memory} MB per query, {max_connections} "
+                   f"connections; Ctrl-C stops)", err=True)
 
     try:
         serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, engine=engine,
-              workers=workers, on_ready=ready)
+              workers=workers, on_ready=ready, max_memory=max_memory,
+              max_connections=max_connections, read_timeout=read_timeout)
     except QueryError as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:

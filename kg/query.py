@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,9 @@ _GRAPH_FILES = ("graph.nt", "graph.ttl", "graph.jsonld")
 class QueryError(Exception):
     """A query that cannot run: bad syntax (with line and column), refused, failed, timed out.
 
-    ``kind`` is one of ``syntax``, ``param``, ``update``, ``forbidden``, ``evaluation``,
-    ``load``, ``timeout``, ``busy``.
+    ``kind`` is one of ``syntax``, ``param``, ``update``, ``forbidden`` (SERVICE, FROM),
+    ``limit`` (nested too deep), ``evaluation``, ``load``, ``timeout``, ``memory`` (past the
+    worker's memory bound, or the worker crashed), ``busy``.
     """
 
     def __init__(self, message: str, kind: str = "evaluation", line: int | None = None,
@@ -65,6 +67,8 @@ class QueryError(Exception):
     def __str__(self) -> str:
         if self.kind == "syntax" and self.line is not None:
             return f"syntax error at line {self.line}, column {self.column}: {self.message}"
+        if self.line is not None:
+            return f"line {self.line}, column {self.column}: {self.message}"
         return self.message
 
 
@@ -225,12 +229,233 @@ def is_update(sparql: str) -> bool:
     return query_form(sparql) in UPDATE_KEYWORDS
 
 
-def check_read_only(sparql: str, allow_service: bool = True) -> None:
-    """Raise :class:`QueryError` for an update (kind ``update``) or, if not allowed, SERVICE."""
-    if is_update(sparql):
+def check_read_only(sparql: str) -> None:
+    """Raise :class:`QueryError` unless ``sparql`` is a query that is safe to run here.
+
+    The full check of :func:`check_query` (a real parse): updates (kind ``update``),
+    SERVICE / FROM / FROM NAMED (kind ``forbidden``) and over-deep nesting (kind ``limit``)
+    are refused.
+    """
+    check_query(sparql)
+
+
+# ---- the safety check ------------------------------------------------------------------------
+#
+# What may run is decided on a real parse of the query, never on its text: rdflib's SPARQL 1.1
+# parser (run without its own \u pre-processing, on the text decoded here once) gives the
+# parse tree and the algebra that are walked for SERVICE and FROM, whatever engine then runs
+# the query.  The engine is given exactly the text that was checked (oxigraph), or the checked
+# algebra itself (rdflib), so that the check and the execution cannot read the query apart; a
+# query that rdflib's parser does not accept does not run on either engine.  Before any parser
+# sees the text, its bracket depth is bounded (a parser recurses on nesting: oxigraph's crashes
+# the process at a few thousand levels, rdflib's raises RecursionError much earlier).
+
+MAX_DEPTH = 200  # brackets, braces and parentheses, nested
+_FRAMES_PER_LEVEL = 60  # Python frames rdflib's parser spends per nesting level (at most ~45 seen)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LEX = re.compile(
+    r"""(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                  |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<comment>\#[^\n\r]*)
+      | (?P<esc>\\.)
+      | (?P<open>[(\[{])
+      | (?P<close>[)\]}])""",
+    re.VERBOSE | re.DOTALL)
+# SERVICE as a keyword (not ?service, ex:service ...), followed by what a SERVICE clause takes
+_SERVICE_WORD = re.compile(r"(?<![\w:?$.\-\\])SERVICE(?:\s+SILENT)?\s*(?:<|\?|\$|[\w.\-]*:)",
+                           re.IGNORECASE)
+_PARSE_LOCK = threading.Lock()
+_UPDATE_OPS = ("Load", "InsertData", "DeleteData", "Modify", "DeleteWhere", "Clear", "Drop",
+               "Create", "Add", "Move", "Copy")
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed :func:`check_query`.
+
+    ``text``: the query with its ``\\u`` escapes decoded (what the engine is given);
+    ``form``: SELECT, ASK, CONSTRUCT or DESCRIBE; ``prepared``: rdflib's translated query.
+    """
+
+    text: str
+    form: str
+    prepared: Any = field(repr=False, compare=False, default=None)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def decode_escapes(sparql: str) -> str:
+    """``sparql`` with its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes decoded.
+
+    SPARQL 1.1 (section 19.2) processes these escapes before parsing, anywhere in the text,
+    keywords included, so that every check must look at the decoded text.
+    """
+    def repl(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or code == 0:
+            line, col = _position(sparql, m.start())
+            raise QueryError(f"{m.group(0)} is not an allowed Unicode code point", "syntax",
+                             line, col)
+        return chr(code)
+
+    return _ESCAPE.sub(repl, sparql)
+
+
+def nesting_depth(text: str, limit: int | None = None) -> int:
+    """The deepest nesting of ``( [ {`` in ``text``, outside strings and comments.
+
+    A bracket inside ``<...>`` counts too when that is deeper (``?a<(?b>`` may be an IRI or a
+    comparison, depending on who reads it).  With ``limit``, raises :class:`QueryError`
+    (kind ``limit``, with line and column) at the first bracket past it.
+    """
+    depth = deepest = 0
+
+    def over(offset: int) -> QueryError:
+        line, col = _position(text, offset)
+        return QueryError(f"the query nests brackets, braces and parentheses more than {limit} "
+                          "deep; write it flatter", "limit", line, col)
+
+    for m in _LEX.finditer(text):
+        kind = m.lastgroup
+        if kind == "open":
+            depth += 1
+            if limit is not None and depth > limit:
+                raise over(m.start())
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind == "iri":
+            d = depth
+            for i, ch in enumerate(m.group(0)):
+                if ch in "([":
+                    d += 1
+                    deepest = max(deepest, d)
+                    if limit is not None and d > limit:
+                        raise over(m.start() + i)
+                elif ch in ")]":
+                    d = max(0, d - 1)
+            depth = max(depth, d)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def precheck(sparql: str, max_depth: int = MAX_DEPTH) -> str:
+    """The cheap part of :func:`check_query`: decode escapes, bound the depth, refuse updates.
+
+    Returns the decoded text.  Runs no parser, so it is safe on any input.
+    """
+    if not isinstance(sparql, str):
+        raise QueryError("a query is a string", kind="param")
+    # one line-end convention for every reader: rdflib ends a # comment at LF only, oxigraph
+    # (as the grammar says) at CR too, so a lone CR could hide a clause from one of them
+    text = decode_escapes(sparql).replace("\r\n", "\n").replace("\r", "\n")
+    m = _ESCAPE.search(text)
+    if m:
+        line, col = _position(text, m.start())
+        raise QueryError("a \\u escape that decodes to another \\u escape is ambiguous: "
+                         "write the character itself", "forbidden", line, col)
+    nesting_depth(text, max_depth)
+    if is_update(text):
         raise QueryError("SPARQL Update is not allowed: this graph is read-only", kind="update")
-    if not allow_service and re.search(r"\bSERVICE\b", _skeleton(sparql), re.IGNORECASE):
-        raise QueryError("SERVICE (federated query) is disabled here", kind="forbidden")
+    return text
+
+
+def _walk(tree: Any):
+    """Every CompValue of an rdflib parse tree or algebra (iteratively: trees can be deep)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+    stack, seen = [tree], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+
+
+def _refuse_remote(tree: Any) -> None:
+    """Raise for SERVICE, FROM / FROM NAMED or an update operation anywhere in ``tree``."""
+    for node in _walk(tree):
+        name = node.name or ""
+        if name == "ServiceGraphPattern":
+            raise QueryError("SERVICE (federated query) is not allowed: queries run on the "
+                             "local graph only", kind="forbidden")
+        if name in ("DatasetClause", "DefaultGraphClause", "NamedGraphClause") or (
+                "datasetClause" in node and OrderedDict.get(node, "datasetClause")):
+            raise QueryError("FROM / FROM NAMED are not allowed: queries run on the one local "
+                             "graph, and no graph is ever fetched", kind="forbidden")
+        if name in _UPDATE_OPS:
+            raise QueryError("SPARQL Update is not allowed: this graph is read-only", kind="update")
+
+
+def check_query(sparql: str, max_depth: int = MAX_DEPTH) -> CheckedQuery:
+    """Decide, on a real parse, whether ``sparql`` may run; raise :class:`QueryError` if not.
+
+    Refused: SPARQL Update (kind ``update``); SERVICE, by IRI or by variable, and FROM / FROM
+    NAMED (kind ``forbidden``: nothing outside the local graph is ever contacted); nesting
+    deeper than ``max_depth`` (kind ``limit``, checked before any parser runs); and anything
+    rdflib's SPARQL 1.1 parser does not accept (kind ``syntax``, with line and column).
+    ``\\u`` escapes are decoded first, as the SPARQL grammar requires.
+    """
+    text = precheck(sparql, max_depth)
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import parser as rparser
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    # enough Python frames for max_depth levels of any construct: the depth check above bounds
+    # what the parser can be asked to do, so this cannot run away (and frames live on the heap)
+    need = _FRAMES_PER_LEVEL * max(max_depth, 1) + 2_000
+    try:
+        with _PARSE_LOCK:
+            old = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(old, need))
+            try:
+                try:
+                    tree = rparser.Query.parse_string(text, parse_all=True)
+                except ParseException as e:
+                    try:  # an update the keyword check did not see is still an update
+                        rparser.UpdateUnit.parse_string(text, parse_all=True)
+                    except Exception:
+                        raise e from None
+                    raise QueryError("SPARQL Update is not allowed: this graph is read-only",
+                                     kind="update") from None
+                _refuse_remote(tree)
+                prepared = translateQuery(tree, None, {})
+                _refuse_remote(prepared.algebra)
+            finally:
+                sys.setrecursionlimit(old)
+    except QueryError:
+        raise
+    except ParseException as e:
+        raise _syntax_error(e, "rdflib") from None
+    except RecursionError:
+        raise QueryError(f"the query is nested too deeply to parse (limit {max_depth} levels)",
+                         kind="limit") from None
+    except MemoryError:
+        raise
+    except Exception as e:  # translateQuery's semantic errors (a variable bound twice ...)
+        raise QueryError(f"{type(e).__name__}: {' '.join(str(e).split())}", kind="syntax") from None
+    # a second, independent net for the engine that is given the text: SERVICE as a keyword
+    # anywhere outside string literals (comments included) is refused, whatever the parse said
+    blanked = _LEX.sub(lambda m: '""' if m.group("string") else m.group(0), text)
+    m = _SERVICE_WORD.search(blanked)
+    if m:
+        line, col = _position(blanked, m.start())
+        raise QueryError("SERVICE (federated query) is not allowed: queries run on the local "
+                         "graph only", "forbidden", line, col)
+    form = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+            "DescribeQuery": "DESCRIBE"}.get(getattr(tree[-1], "name", ""), "SELECT")
+    prepared._original_args = (text, {}, None)
+    return CheckedQuery(text, form, prepared)
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -625,15 +850,17 @@ def _rdflib_term(t) -> Term | None:
 def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResult:
     """Run ``sparql`` on a loaded store in this process."""
     engine = engine_of(store)
-    check_read_only(sparql)
+    checked = check_query(sparql)  # the engine runs what was checked: this text, or its algebra
     t0 = time.perf_counter()
     limit = None if max_rows is None else max(0, int(max_rows))
     if engine == "oxigraph":
         import pyoxigraph as ox
         try:
-            res = store.query(sparql)
+            res = store.query(checked.text)
         except SyntaxError as e:
             raise _syntax_error(e, engine) from None
+        except MemoryError:
+            raise
         except Exception as e:
             raise QueryError(f"query failed: {' '.join(str(e).split())}") from None
         try:
@@ -647,24 +874,18 @@ def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResul
                 triples, truncated = _take(res, limit, lambda tr: (
                     _ox_term(tr.subject), _ox_term(tr.predicate), _ox_term(tr.object)))
                 out = QueryResult("graph", triples=triples, truncated=truncated)
-        except QueryError:
+        except (QueryError, MemoryError):
             raise
         except Exception as e:
             raise QueryError(f"query failed: {' '.join(str(e).split())}") from None
+        finally:
+            res = None  # pyoxigraph's iterators must be dropped on the thread that made them
     else:
         import rdflib.plugins.sparql as rsparql
-        from pyparsing import ParseException
-        rsparql.SPARQL_LOAD_GRAPHS = False  # FROM <url> must not fetch anything
+        rsparql.SPARQL_LOAD_GRAPHS = False  # FROM <url> must not fetch anything (it is refused too)
         rsparql.SPARQL_DEFAULT_GRAPH_UNION = False
         try:
-            q = rsparql.prepareQuery(sparql)
-        except ParseException as e:
-            raise _syntax_error(e, engine) from None
-        except Exception as e:
-            raise QueryError(f"query failed: {type(e).__name__}: {' '.join(str(e).split())}",
-                             kind="syntax") from None
-        try:
-            res = store.query(q)
+            res = store.query(checked.prepared)
             if res.type == "ASK":
                 out = QueryResult("ask", boolean=bool(res.askAnswer))
             elif res.type == "SELECT":
@@ -676,6 +897,8 @@ def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResul
                 out = QueryResult("graph", triples=triples, truncated=truncated)
         except QueryError:
             raise
+        except MemoryError:
+            raise
         except Exception as e:
             raise QueryError(f"query failed: {type(e).__name__}: {' '.join(str(e).split())}") from None
     out.elapsed = time.perf_counter() - t0
@@ -683,23 +906,28 @@ def _execute(store: Any, sparql: str, max_rows: int | None = None) -> QueryResul
 
 
 def run_query(graph: Any, sparql: str, engine: str = "oxigraph", timeout: float | None = None,
-              max_rows: int | None = None) -> QueryResult:
+              max_rows: int | None = None, max_memory: int | None = None) -> QueryResult:
     """Run a SPARQL query on a graph file / export directory / loaded store.
 
     ``engine``: ``oxigraph`` (default) or ``rdflib`` (the reference engine); ignored for an
-    already loaded store.  With ``timeout`` (seconds) the query runs in a worker process,
-    killed when the time is up (:class:`QueryTimeout`).  ``max_rows`` truncates the answer
-    (``result.truncated``).  Raises :class:`QueryError` for syntax errors (with line and
-    column), updates, and failures.
+    already loaded store.  With ``timeout`` (seconds) or ``max_memory`` (MB a query may use
+    beyond the loaded graph) the query runs in a worker process, killed when the time is up
+    (:class:`QueryTimeout`) or stopped at the memory bound (kind ``memory``).  ``max_rows``
+    truncates the answer (``result.truncated``).  Raises :class:`QueryError` for syntax
+    errors (with line and column), updates, SERVICE / FROM, over-deep nesting and failures
+    (see :func:`check_query`).
     """
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
-    check_read_only(sparql)
-    if timeout is None or timeout <= 0:
+    precheck(sparql)  # cheap, before any process is started; the full check runs with the query
+    if (timeout is None or timeout <= 0) and not max_memory:
         return _execute(open_graph(graph, engine), sparql, max_rows)
     if not isinstance(graph, (str, os.PathLike)):
-        raise QueryError("a timeout needs a graph file (the worker process loads it)", kind="param")
-    worker = QueryWorker(graph, engine)
+        raise QueryError("a timeout or memory bound needs a graph file (the worker process "
+                         "loads it)", kind="param")
+    if timeout is not None and timeout <= 0:
+        timeout = None
+    worker = QueryWorker(graph, engine, max_memory=max_memory)
     try:
         worker.wait_ready()
         return worker.query(sparql, timeout=timeout, max_rows=max_rows)
@@ -732,9 +960,16 @@ def _from_wire(msg: tuple) -> QueryResult:
 
 
 def _send(fh, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(struct.pack(">Q", len(data)) + data)
+    _send_data(fh, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _send_data(fh, data: bytes) -> None:
+    fh.write(struct.pack(">Q", len(data)))
+    fh.write(data)
     fh.flush()
+
+
+MAX_REPLY_BYTES = 64 << 20  # an answer larger than this (pickled) is refused, not sent
 
 
 def _read_exact(fd: int, n: int) -> bytes:
@@ -748,13 +983,53 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _recv(fd: int) -> Any:
+def _recv(fd: int, max_bytes: int | None = None) -> Any:
     (n,) = struct.unpack(">Q", _read_exact(fd, 8))
+    if max_bytes is not None and n > max_bytes:
+        raise QueryError(f"the answer is larger than {max_bytes >> 20} MB: ask for fewer rows "
+                         "or shorter values", kind="memory")
     return pickle.loads(_read_exact(fd, n))
 
 
-def _worker_loop(path: str, engine: str) -> None:  # pragma: no cover - runs in a child
-    """The worker process: load the graph, then answer (sparql, max_rows) requests on stdin."""
+def _vm_size() -> int | None:
+    """This process's virtual memory size in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _limit_memory(extra_mb: int) -> None:  # pragma: no cover - runs in a child
+    """Bound this process's address space to what it uses now plus ``extra_mb`` MB."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    base = _vm_size()
+    if base is None:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = base + (int(extra_mb) << 20)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _worker_loop(path: str, engine: str, max_memory: str = "") -> None:  # pragma: no cover - runs in a child
+    """The worker process: load the graph, then answer (sparql, max_rows) requests on stdin.
+
+    With ``max_memory`` (MB), the address space is bounded, once the graph is loaded, to what
+    the process then uses plus that much: a query past it fails (Python's MemoryError, sent
+    back before the worker exits) or aborts the worker (an allocation in the Rust engine); the
+    parent reports either as kind ``memory`` and starts a new worker.
+    """
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business; EOF ends us
     out = os.fdopen(os.dup(1), "wb")
@@ -768,7 +1043,11 @@ def _worker_loop(path: str, engine: str) -> None:  # pragma: no cover - runs in 
     except Exception as e:
         _send(out, _to_wire(QueryError(f"cannot load graph: {e}", kind="load")))
         return
+    if max_memory:
+        _limit_memory(int(max_memory))
     _send(out, ("ready", None))
+    memory_error = QueryError(f"the query stopped: it needed more memory than the limit of "
+                              f"{max_memory or '?'} MB", kind="memory")
     while True:
         try:
             msg = _recv(inp)
@@ -777,16 +1056,36 @@ def _worker_loop(path: str, engine: str) -> None:  # pragma: no cover - runs in 
         if msg is None:
             return
         sparql, max_rows = msg
+        data, oom = None, False
         try:
-            reply = _to_wire(_execute(store, sparql, max_rows))
+            data = pickle.dumps(_to_wire(_execute(store, sparql, max_rows)),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            if len(data) > MAX_REPLY_BYTES:
+                data = None
+                raise QueryError(f"the answer is larger than {MAX_REPLY_BYTES >> 20} MB: ask for "
+                                 "fewer rows or shorter values", kind="memory")
         except QueryError as e:
             reply = _to_wire(e)
+        except MemoryError:
+            data, oom = None, True  # answered below, once the failed query's frames are freed
+        except RecursionError:
+            reply = _to_wire(QueryError("query failed: nested too deeply to evaluate", kind="limit"))
         except Exception as e:
             reply = _to_wire(QueryError(f"query failed: {type(e).__name__}: {e}"))
-        _send(out, reply)
+        if oom:
+            try:
+                _send(out, _to_wire(memory_error))
+            except Exception:
+                pass
+            return  # the parent starts a fresh worker in place of this one
+        if data is None:
+            data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        _send_data(out, data)
+        data = None
 
 
-_WORKER_CODE = "import sys; from kg.query import _worker_loop; _worker_loop(sys.argv[1], sys.argv[2])"
+_WORKER_CODE = ("import sys; from kg.query import _worker_loop; "
+                "_worker_loop(sys.argv[1], sys.argv[2], sys.argv[3])")
 
 
 class QueryWorker:
@@ -797,13 +1096,16 @@ class QueryWorker:
     parent's ``__main__`` is and is killed cleanly (POSIX ``select`` bounds the wait).
     """
 
-    def __init__(self, graph: str | os.PathLike, engine: str = "oxigraph"):
+    def __init__(self, graph: str | os.PathLike, engine: str = "oxigraph",
+                 max_memory: int | None = None):
         self.path = str(resolve_graph_path(graph))
         self.engine = engine
+        self.max_memory = int(max_memory) if max_memory else None
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, self.path, engine],
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, self.path, engine,
+                                      str(self.max_memory or "")],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      close_fds=True)
         self._fd = self.proc.stdout.fileno()
@@ -844,11 +1146,23 @@ class QueryWorker:
             self.kill()
             raise QueryTimeout(f"query stopped: it ran longer than the time limit of {timeout:g} s")
         try:
-            msg = _recv(self._fd)
+            msg = _recv(self._fd, MAX_REPLY_BYTES + (1 << 20))
+        except QueryError:
+            self.kill()
+            raise
         except EOFError:
             self.kill()
-            raise QueryError("the query worker died while running the query") from None
+            raise self._death() from None
         return _from_wire(msg)
+
+    def _death(self) -> QueryError:
+        """Why the worker died mid-query, as an error (kind ``memory``)."""
+        code = self.proc.returncode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        if self.max_memory:
+            return QueryError(f"the query stopped: it needed more memory than the limit of "
+                              f"{self.max_memory} MB, or crashed the worker ({how})", kind="memory")
+        return QueryError(f"the query worker died while running the query ({how})", kind="memory")
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -881,16 +1195,19 @@ class QueryService:
     """A pool of :class:`QueryWorker` processes over one graph, safe to share between threads.
 
     Every query has a time bound (the worker running it is killed and replaced when it is
-    exceeded) and a row bound; updates are refused; SERVICE is refused unless allowed.
+    exceeded), a memory bound (``max_memory`` MB beyond the loaded graph, per worker; a worker
+    past it is replaced) and a row bound; updates, SERVICE and FROM are refused
+    (:func:`check_query`: the cheap part here, the parse in the worker, under its bounds).
     """
 
     def __init__(self, graph: str | os.PathLike, engine: str = "oxigraph", workers: int = 2,
-                 timeout: float = 10.0, max_rows: int | None = 10_000, allow_service: bool = False):
+                 timeout: float = 10.0, max_rows: int | None = 10_000,
+                 max_memory: int | None = 1024):
         if engine not in ENGINES:
             raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
         self.path = str(resolve_graph_path(graph))
         self.engine, self.timeout, self.max_rows = engine, timeout, max_rows
-        self.allow_service = allow_service
+        self.max_memory = max_memory
         self.size = max(1, int(workers))
         self._idle: queue.Queue[QueryWorker] = queue.Queue()
         self._all: list[QueryWorker] = []
@@ -900,7 +1217,7 @@ class QueryService:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> QueryWorker:
-        w = QueryWorker(self.path, self.engine)
+        w = QueryWorker(self.path, self.engine, max_memory=self.max_memory)
         with self._lock:
             self._all.append(w)
         return w
@@ -920,7 +1237,7 @@ class QueryService:
               max_rows: int | None = None) -> QueryResult:
         if self._closed:
             raise QueryError("the query service is closed", kind="busy")
-        check_read_only(sparql, allow_service=self.allow_service)
+        precheck(sparql)
         timeout = self.timeout if timeout is None else min(timeout, self.timeout)
         max_rows = self.max_rows if max_rows is None else (
             max_rows if self.max_rows is None else min(max_rows, self.max_rows))
@@ -938,8 +1255,8 @@ class QueryService:
         except QueryTimeout:
             w = self._replace(w)
             raise
-        except QueryError:
-            if not w.alive():
+        except QueryError as e:
+            if e.kind == "memory" or not w.alive():
                 w = self._replace(w)
             raise
         finally:

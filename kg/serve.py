@@ -6,11 +6,19 @@
 * SELECT / ASK results as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT / DESCRIBE as
   Turtle (default), N-Triples, JSON-LD or RDF/XML -- chosen by the ``Accept`` header or a
   ``format`` (or ``output``) parameter: json, xml, csv, tsv, ttl, nt, jsonld.
-* Read-only: ``update=`` requests, ``application/sparql-update`` bodies and any SPARQL Update
-  are refused with 403; SERVICE (federation) is refused.
+* Read-only and local: ``update=`` requests, ``application/sparql-update`` bodies and any
+  SPARQL Update are refused with 403, and so are SERVICE (by IRI or variable) and FROM /
+  FROM NAMED: the server never contacts another host.  This is decided on a real parse of
+  the query (:func:`kg.query.check_query`), after its Unicode escapes are decoded, never on
+  its text; a query nested deeper than :data:`kg.query.MAX_DEPTH` is refused (400) before
+  any parser sees it.
 * Every query runs in a worker process (:class:`kg.query.QueryService`) with a time bound
-  (the worker is killed past it: 503) and a row bound (``X-Result-Truncated: true``).
+  (the worker is killed past it: 503), a memory bound (``max_memory`` MB beyond the loaded
+  graph: 503, and the worker is replaced) and a row bound (``X-Result-Truncated: true``).
   A malformed query gets 400 with the parser's message, line and column.
+* Bounded: a connection that sends nothing for ``read_timeout`` seconds is closed, and at
+  most ``max_connections`` are served at once (one thread each); past that, a new
+  connection gets an immediate 503 and is closed, without a thread.
 * CORS: every answer allows any origin (``Access-Control-Allow-Origin: *``) and preflight
   ``OPTIONS`` requests are answered, so a browser SPARQL client on another origin (YASGUI,
   a notebook page) can query it.  The endpoint is read-only and sends no cookies, so this
@@ -80,8 +88,14 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "X-Result-Truncated, Content-Type, Content-Length",
 }
 _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-_STATUS = {"syntax": 400, "param": 400, "update": 403, "forbidden": 403, "timeout": 503,
-           "busy": 503, "evaluation": 500, "load": 500}
+_STATUS = {"syntax": 400, "param": 400, "limit": 400, "update": 403, "forbidden": 403,
+           "timeout": 503, "busy": 503, "memory": 503, "evaluation": 500, "load": 500}
+READ_TIMEOUT = 10.0  # seconds a connection may stay silent
+MAX_CONNECTIONS = 32  # connections (threads) served at once
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Retry-After: 1\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n"
+         b"Content-Length: 52\r\n\r\ntoo many connections at once; try again in a moment\n")
+assert len(b"too many connections at once; try again in a moment\n") == 52
 
 
 def _parse_accept(header: str) -> list[tuple[str, float]]:
@@ -179,8 +193,11 @@ th{{background:#f3f3f3}} pre{{white-space:pre-wrap}}</style>
 
 
 class SparqlServer(ThreadingHTTPServer):
+    """The HTTP server: one thread per connection, at most ``max_connections`` of them."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64
 
     def handle_error(self, request, client_address) -> None:
         exc = sys.exc_info()[1]
@@ -190,10 +207,38 @@ class SparqlServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)
 
-    def __init__(self, address, service: QueryService, quiet: bool = False):
+    def __init__(self, address, service: QueryService, quiet: bool = False,
+                 read_timeout: float = READ_TIMEOUT, max_connections: int = MAX_CONNECTIONS):
         self.service = service
         self.quiet = quiet
+        self.read_timeout = float(read_timeout)
+        self.max_connections = max(1, int(max_connections))
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        self.refused = 0  # connections answered 503 for want of a slot
         super().__init__(address, SparqlHandler)
+
+    def process_request(self, request, client_address) -> None:
+        """A thread for the connection if a slot is free; else a 503 from here, and close."""
+        if not self._slots.acquire(blocking=False):
+            self.refused += 1
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -211,6 +256,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     # -- plumbing --
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout  # every read and write on the socket
+        super().setup()
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         if not self.server.quiet:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
@@ -359,16 +408,22 @@ Results come as an HTML table here, or SPARQL JSON / XML / CSV / TSV.</p>
 
 def make_server(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                 max_rows: int | None = 10_000, engine: str = "oxigraph", workers: int = 2,
-                quiet: bool = False) -> SparqlServer:
+                quiet: bool = False, *, max_memory: int | None = 1024,
+                read_timeout: float = READ_TIMEOUT,
+                max_connections: int = MAX_CONNECTIONS) -> SparqlServer:
     """A ready server (graph loaded in its workers); call ``serve_forever()`` on it.
 
-    ``port=0`` picks a free port (see ``server.server_address``).
+    ``port=0`` picks a free port (see ``server.server_address``).  ``timeout``: seconds per
+    query; ``max_memory``: MB a query may use beyond the loaded graph, per worker (None: no
+    bound); ``read_timeout``: seconds a connection may stay silent; ``max_connections``:
+    connections served at once (others get 503).
     """
     service = QueryService(graph, engine=engine, workers=workers, timeout=timeout,
-                           max_rows=max_rows)
+                           max_rows=max_rows, max_memory=max_memory)
     try:
         service.start()
-        return SparqlServer((host, port), service, quiet=quiet)
+        return SparqlServer((host, port), service, quiet=quiet, read_timeout=read_timeout,
+                            max_connections=max_connections)
     except BaseException:
         service.close()
         raise
@@ -376,9 +431,9 @@ def make_server(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, ti
 
 def serve(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
           max_rows: int | None = 10_000, engine: str = "oxigraph", workers: int = 2,
-          on_ready: Callable[[SparqlServer], None] | None = None) -> None:
-    """Run the endpoint until interrupted."""
-    server = make_server(graph, host, port, timeout, max_rows, engine, workers)
+          on_ready: Callable[[SparqlServer], None] | None = None, **limits) -> None:
+    """Run the endpoint until interrupted (``limits``: the keyword options of :func:`make_server`)."""
+    server = make_server(graph, host, port, timeout, max_rows, engine, workers, **limits)
     try:
         if on_ready:
             on_ready(server)
