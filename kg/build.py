@@ -22,7 +22,9 @@ from tqdm import tqdm
 
 from . import graph as kgraph
 from ._resources import package_file
-from .atomic import atomic_path, atomic_write
+from .atomic import atomic_files, atomic_path, atomic_write
+from .cache import ExtractionCache
+from .corpus_stats import CorpusStats
 from .extract import Extractor
 from .extract.parallel import pipe_parallel
 from .model import Paper, PaperExtraction
@@ -47,11 +49,15 @@ class BuildSummary:
     entities_by_type: dict[str, int] = field(default_factory=dict)
     relations_by_type: dict[str, int] = field(default_factory=dict)
     mentions: int = 0
+    cache_hits: int | None = None  # papers an extraction cache served (None: no cache)
+    cache_misses: int = 0
     files: list[Path] = field(default_factory=list)
     entity_types: dict[str, str] = field(default_factory=dict, repr=False)  # id -> type
 
     def lines(self) -> list[str]:
         out = [f"papers read: {self.papers_read}, skipped: {self.papers_skipped}"]
+        if self.cache_hits is not None:
+            out.append(f"cache: {self.cache_hits} reused, {self.cache_misses} extracted")
         for issue in self.issues[:10]:
             out.append(f"  skipped {issue}")
         if self.issue_count > 10:
@@ -93,39 +99,61 @@ def iter_papers(inputs: Sequence[str | Path] | None, fmt: str | None, report: Re
 
 def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None,
                      progress: bool = False, total: int | None = None,
-                     workers: int = 1) -> Iterator[PaperExtraction]:
-    """Extract and resolve a stream of papers in two passes through a temporary file."""
+                     workers: int = 1, cache=None) -> Iterator[PaperExtraction]:
+    """Extract and resolve a stream of papers in two passes through a temporary file.
+
+    ``cache``: a :class:`kg.cache.ExtractionCache`; papers it holds are not extracted again
+    (resolution always runs on the whole corpus, so the output is the same either way)."""
     extractor = extractor or Extractor()
     resolver = Resolver(lexicon=extractor.lexicon)
-    fd, tmp = tempfile.mkstemp(prefix="kg-extract-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
-            if progress:
-                stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
-            for ex in stream:
-                resolver.observe(ex)
-                fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
-        with open(tmp, encoding="utf-8") as fh:
-            for line in fh:
-                yield resolver.resolve(PaperExtraction.from_json(json.loads(line)))
-    finally:
-        os.unlink(tmp)
+    # a temporary file without a name (O_TMPFILE, or unlinked at once): however the run
+    # ends, even killed, nothing is left in the temporary directory
+    with tempfile.TemporaryFile("w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-",
+                                suffix=".jsonl") as fh:
+        run = (lambda ps: pipe_parallel(extractor, ps, workers)) if workers > 1 else extractor.pipe
+        stream = cache.extract(papers, run) if cache is not None else run(papers)
+        if progress:
+            stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
+        for ex in stream:
+            resolver.observe(ex)
+            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+        fh.flush()
+        fh.seek(0)
+        for line in fh:
+            yield resolver.resolve(PaperExtraction.from_json(json.loads(line)))
 
 
 def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue, workers,
-                       summary: BuildSummary, mapping=None) -> Iterator[PaperExtraction]:
+                       summary: BuildSummary, mapping=None, cache_dir=None,
+                       corpus_stats=()) -> Iterator[PaperExtraction]:
     """Read, extract and resolve; write each paper's line to ``out_path`` (atomically) and
     pass it on; count what was read, skipped and found into ``summary``."""
     report = ReadReport()
-    extractor = Extractor(extra_lexicons=lexicons)
+    extractor = Extractor(extra_lexicons=lexicons, corpus_stats=load_corpus_stats(corpus_stats))
     papers = iter_papers(inputs, fmt, report, on_issue, mapping=mapping)
-    with atomic_write(out_path) as fh:
-        for ex in extract_resolved(papers, extractor, progress, workers=workers):
-            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
-            _count(summary, ex)
-            yield ex
+    cache = ExtractionCache(cache_dir, extractor) if cache_dir is not None else None
+    try:
+        with atomic_write(out_path) as fh:
+            for ex in extract_resolved(papers, extractor, progress, workers=workers, cache=cache):
+                fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+                _count(summary, ex)
+                yield ex
+    finally:
+        if cache is not None:
+            summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
+            cache.close()
     _finish(summary, report)
+
+
+def load_corpus_stats(paths: Sequence[str | Path] = ()) -> CorpusStats | None:
+    """The shipped background statistics with those of ``paths`` (files written by
+    ``kg corpus-stats``) added: a large input of one's own teaches kg its field's spellings."""
+    if not paths:
+        return None
+    stats = CorpusStats.default()
+    for path in paths:
+        stats = stats.merge(CorpusStats.load(path))
+    return stats
     summary.files.append(Path(out_path))
 
 
@@ -136,13 +164,14 @@ def _inputs(inputs) -> list | None:
 
 
 def extract_to_file(inputs, out_path, *, fmt=None, lexicons=(), progress=False,
-                    on_issue=None, workers: int = 1, mapping: dict[str, str] | None = None) -> BuildSummary:
+                    on_issue=None, workers: int = 1, mapping: dict[str, str] | None = None,
+                    cache: str | Path | None = None, corpus_stats: Sequence[str | Path] = ()) -> BuildSummary:
     """``kg extract``: one JSON line per paper, entities with canonical ids."""
     inputs = _inputs(inputs)
     check_inputs(inputs, fmt, mapping)
     summary = BuildSummary()
     for _ in _write_extractions(Path(out_path), inputs, fmt, lexicons, progress, on_issue, workers,
-                                summary, mapping):
+                                summary, mapping, cache, corpus_stats):
         pass
     return summary
 
@@ -169,7 +198,9 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
           on_issue: Callable[[ReadIssue], None] | None = None,
           workers: int = 1, mapping: dict[str, str] | None = None,
           graph_formats: Sequence[str] = ("graphml",),
-          on_warning: Callable[[str], None] | None = None) -> tuple[nx.MultiDiGraph, BuildSummary]:
+          on_warning: Callable[[str], None] | None = None,
+          cache: str | Path | None = None,
+          corpus_stats: Sequence[str | Path] = ()) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """``kg build``: the graph and every export written to ``out_dir``.
 
     ``inputs``: paths (files, directories, ``-`` for standard input; default: the bundled
@@ -181,13 +212,22 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
     check_formats(rdf_formats, graph_formats)
     check_inputs(inputs, fmt, mapping)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
-    g = kgraph.build_graph(_write_extractions(out / "mentions.jsonl", inputs, fmt, lexicons, progress,
-                                              on_issue, workers, summary, mapping))
-    summary.files += write_exports(g, out, rdf_formats=rdf_formats, html=html,
-                                   graph_formats=graph_formats, on_warning=on_warning)
+    # every file is written into a staging folder and the set switched in at the end, at
+    # once: a build that fails or is killed leaves the previous set whole (kg/atomic.py)
+    with atomic_files(out, EXPORT_NAMES) as stage:
+        g = kgraph.build_graph(_write_extractions(stage / "mentions.jsonl", inputs, fmt, lexicons,
+                                                  progress, on_issue, workers, summary, mapping,
+                                                  cache, corpus_stats))
+        summary.files += write_exports(g, stage, rdf_formats=rdf_formats, html=html,
+                                       graph_formats=graph_formats, on_warning=on_warning)
+    summary.files = [out / f.name for f in summary.files]
     return g, summary
+
+
+#: every file ``build`` may write into its folder
+EXPORT_NAMES = ("mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "graph.nt",
+                "graph.jsonld", "graph.html")
 
 
 def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=RDF_FORMATS, html=True,

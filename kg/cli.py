@@ -89,6 +89,13 @@ def input_options(fn):
                      help="Progress bar (default: when on a terminal)."),
         click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
                      help="Processes for extraction."),
+        click.option("--corpus-stats", "corpus_stats", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Statistics of your own corpus (written by `kg corpus-stats`) to add to the "
+                          "shipped ones; may be repeated."),
+        click.option("--cache", "cache", type=click.Path(file_okay=False),
+                     help="Keep each paper's extraction in this folder and reuse it on the next "
+                          "run (incremental builds: only new or changed papers are extracted)."),
     ]):
         fn = option(fn)
     return fn
@@ -114,7 +121,8 @@ def _parse_rdf(ctx, param, value: str) -> tuple[str, ...]:
 @click.option("--rdf", default="ttl,nt,jsonld", show_default=True, callback=_parse_rdf,
               help="RDF serialisations to write (comma-separated: ttl, nt, jsonld; empty for none).")
 @click.option("--gexf", is_flag=True, help="Also write graph.gexf (Gephi's own format).")
-def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress, workers):
+def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress, workers, corpus_stats,
+          cache):
     """Build the knowledge graph from INPUTS (default: the bundled sample corpus).
 
     An input is a file, a directory (every input file in it and below) or - (standard input).
@@ -127,7 +135,8 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
                                rdf_formats=rdf, html=not no_html, on_issue=_issue_printer,
                                workers=workers, mapping=mapping,
                                graph_formats=("graphml", "gexf") if gexf else ("graphml",),
-                               on_warning=lambda msg: click.echo(f"warning: {msg}", err=True))
+                               on_warning=lambda msg: click.echo(f"warning: {msg}", err=True),
+                               cache=cache, corpus_stats=corpus_stats)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:  # a full disk, a folder that cannot be written: one line
@@ -144,7 +153,7 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
 @click.option("-o", "--out", "out_path", default="mentions.jsonl", show_default=True,
               type=click.Path(dir_okay=False), help="Output file, one JSON object per paper.")
 @input_options
-def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers):
+def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers, corpus_stats, cache):
     """Extract entities and relations only: one JSON line per paper."""
     from .build import extract_to_file
     if progress is None:
@@ -152,7 +161,7 @@ def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers):
     try:
         summary = extract_to_file(inputs or None, out_path, fmt=fmt, lexicons=lexicons,
                                   progress=progress, on_issue=_issue_printer, workers=workers,
-                                  mapping=mapping)
+                                  mapping=mapping, cache=cache, corpus_stats=corpus_stats)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:

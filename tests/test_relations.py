@@ -284,3 +284,11 @@ def test_benchmark_paper_motivation_is_no_evaluation(extractor):
                                "Quuxbench, a benchmark for editing. We evaluate Llama 2 on Quuxbench.",
                     title="Quuxbench: A Benchmark for Editing")
     assert not any(h == "GPT-4" for h, r, t in found), found
+
+
+def test_superior_performance_compared_to_is_a_win(extractor):
+    ex = extractor.extract(Paper("t", "Zorbnet: Fast Graphs",
+                                 "We propose Zorbnet. Zorbnet achieves superior accuracy compared to GraphSAGE on Cora."))
+    rels = {(r.head, r.rel, r.tail) for r in ex.relations}
+    assert ("Zorbnet", "outperforms", "GraphSAGE") in rels
+    assert ("Zorbnet", "compared_with", "GraphSAGE") not in rels

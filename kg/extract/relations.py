@@ -195,6 +195,9 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                     if rel == "compared_with" and head.proposed and not tail.proposed and _BETTER_CLAIM.search(
                             text[tails[-1][0].end:s1]):
                         r_out = "outperforms"
+                    # "X achieves superior performance compared to Y": the comparison has a winner
+                    if rel == "compared_with" and _WINS_BEFORE.search(text[max(s0, t_start - 60):t_start]):
+                        r_out = "outperforms"
                     k = (head.id, r_out, tail.id)
                     if k in out:
                         continue
@@ -237,6 +240,8 @@ _PASSIVE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|widely|commonl
                              r"generally|typically|usually)\s+(?:\w+ly\s+)?$", re.I)
 _TRAINED_BEFORE = re.compile(r"\b(?:(?:pre-?|post-?)?train\w*|fine-?tun\w*|finetun\w*|learn\w*)\s+"
                              r"(?:\w+\s+){0,2}?(?:on|with|using|from)\s+(?:the\s+)?$", re.I)
+_WINS_BEFORE = re.compile(r"\b(?:achiev\w*|attain\w*|show\w*|yield\w*|deliver\w*|obtain\w*)\s+(?:\w+\s+){0,2}?"
+                          r"(?:superior|better|higher|stronger|improved)\s+(?:[\w-]+\s+){0,3}?$", re.I)
 _BETTER_CLAIM = re.compile(r"\b(?:it|its|our|ours|which)\b[^;]{0,60}?\b(?:higher|better|superior|outperform\w*|"
                            r"surpass\w*|beats?|exceed\w*)\b", re.I)
 # what 'we' / 'our ...' stand for in a 'uses' clause: the paper's own method, named as such
