@@ -112,7 +112,7 @@ def _looks_like_snapshot(path: Path) -> bool:
                 if raw.strip():
                     obj = json.loads(raw)
                     return isinstance(obj, dict) and any(k in obj for k in SNAPSHOT_KEYS)
-    except (ValueError, *READ_ERRORS):
+    except (ValueError, RecursionError, *READ_ERRORS):  # any JSON: the snapshot's is plain
         return False
     return False
 
@@ -228,7 +228,7 @@ def sniff_format(head: bytes) -> str:
             obj = json.loads(first)
             if isinstance(obj, dict) and any(k in obj for k in SNAPSHOT_KEYS):
                 return "arxiv-snapshot"
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         return "jsonl"
     if text.startswith(b"<"):

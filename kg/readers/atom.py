@@ -25,6 +25,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 API_ERROR_PREFIX = "http://arxiv.org/api/errors"
+MAX_ELEMENT = 64 * 1024 * 1024  # bytes of one entry (or other element under the feed) at most
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?(?!\d)")
 
 
@@ -100,33 +101,56 @@ def parse_atom(ctx: Ctx, lines: Iterable[tuple[int, bytes]], meta: dict[str, Any
                 meta["total"] = _int(el.text)
             elif el.tag == OPENSEARCH + "startIndex":
                 meta["start"] = _int(el.text)
+            if el.tag != ATOM + "entry" and len(root) > 64:
+                del root[:-64]  # the feed's own elements are read as they end: keep memory flat
 
-    try:
-        for n, raw in lines:
-            if not ctx.content and raw.strip():
-                ctx.content = True
-            parser.feed(raw)
-            yield from events()
-        if not ctx.content or ctx.stopped:
-            return  # empty input (the caller decides) or already reported
-        parser.close()
-        yield from events()
-    except ET.ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else n
-        msg = str(exc).split(":")[0]
+    def stop(line: int, msg: str) -> None:
         got = f"{ctx.read} paper{'s' if ctx.read != 1 else ''} read before it"
         if entry_line is not None:
             got += f"; the entry starting at line {entry_line} is incomplete"
-        ctx.issue(line, f"malformed XML ({msg}); stopped reading this file ({got})")
+        ctx.issue(line, f"{msg}; stopped reading this file ({got})")
         meta["broken"] = True
+
+    size = 0  # bytes fed since the last element under the root ended
+    closed = 0
+    for n, raw in lines:
+        if not ctx.content and raw.strip():
+            ctx.content = True
+        size += len(raw)
+        try:
+            parser.feed(raw)
+            for p in events():
+                yield p
+        except ET.ParseError as exc:
+            stop(exc.position[0] if getattr(exc, "position", None) else n,
+                 f"malformed XML ({str(exc).split(':')[0]})")
+            return
+        except (LookupError, ValueError) as exc:  # encoding="UTF-9", a multi-byte encoding
+            stop(n, f"cannot read this XML ({exc})")
+            return
+        if meta["entries"] != closed or depth <= 1:
+            closed, size = meta["entries"], 0
+        elif size > MAX_ELEMENT:
+            stop(n, f"an element larger than {MAX_ELEMENT >> 20} MiB")
+            return
+    if not ctx.content or ctx.stopped:
+        return  # empty input (the caller decides) or already reported
+    try:
+        parser.close()
+        yield from events()
+    except ET.ParseError as exc:
+        stop(exc.position[0] if getattr(exc, "position", None) else n,
+             f"malformed XML ({str(exc).split(':')[0]})")
+    except (LookupError, ValueError) as exc:
+        stop(n, f"cannot read this XML ({exc})")
 
 
 def _int(text: str | None) -> int | None:
     try:
-        return int((text or "").strip())
+        return int((text or "").strip()[:20])
     except ValueError:
         return None
 
 
 def read_atom(ctx: Ctx, fh) -> Iterator[Paper]:
-    yield from parse_atom(ctx, iter_raw(ctx, fh))
+    yield from parse_atom(ctx, iter_raw(ctx, fh, pieces=True))

@@ -48,6 +48,7 @@ class _Parser(PybtexParser):
 
 
 MAX_EXPANSION = 1 << 20  # characters an entry's macros may expand to
+MAX_ENTRY = 16 * 1024 * 1024  # characters of one entry's text at most
 _WORD = re.compile(r"[A-Za-z_][^\s=,{}()\"#%']*")
 _LINE_IN_MSG = re.compile(r"^syntax error in line \d+:\s*")
 
@@ -60,12 +61,18 @@ def _entries(ctx: Ctx, fh) -> Iterator[tuple[int, str, tuple[int, str] | None]]:
     depth = 0
     closer = ""
     problem: tuple[int, str] | None = None
+    size = 0  # characters in buf
+    skipping = False  # inside an over-long entry, until a line starts a new one
     for n, text, bad in iter_lines(ctx, fh):
         pos = 0
+        if skipping:
+            if not _LINE_START.match(text):
+                continue
+            skipping = False
         if buf and depth > 0 and _LINE_START.match(text):
             # the open entry never closed; a new one starts here
             yield start, "".join(buf), (start, f"entry is not closed (unbalanced braces) before line {n}")
-            buf = []
+            buf, size = [], 0
         while pos < len(text):
             if not buf:
                 m = _START.search(text, pos)
@@ -93,9 +100,15 @@ def _entries(ctx: Ctx, fh) -> Iterator[tuple[int, str, tuple[int, str] | None]]:
                 buf.append(text[pos:i + 1])
                 yield start, "".join(buf), problem
                 buf = []
+                size = 0
                 pos = i + 1
             else:
                 buf.append(text[pos:])
+                size += len(text) - pos
+                if size > MAX_ENTRY:  # never closes: drop it, read on from the next entry
+                    yield start, "", (start, f"entry longer than {MAX_ENTRY >> 20} MiB "
+                                             "(unbalanced braces?)")
+                    buf, size, skipping = [], 0, True
                 break
     if buf:
         yield start, "".join(buf), (start, "entry is not closed (unbalanced braces) before the end of the file")
@@ -126,7 +139,8 @@ def _date(fields: dict[str, str]) -> str | None:
     if not year:
         return None
     month = collapse(fields.get("month", "")).strip("{} ").lower()
-    num = int(month) if month.isdigit() else _MONTH_NUM.get(month.rstrip("."))
+    num = int(month) if month.isdecimal() and month.isascii() and len(month) <= 2 \
+        else _MONTH_NUM.get(month.rstrip("."))
     if num and re.fullmatch(r"\d{4}", year) and 1 <= num <= 12:
         return f"{year}-{num:02d}"
     return year

@@ -53,6 +53,31 @@ _MAX_ARRAY_ITEM = 16 * 1024 * 1024  # a JSON array item larger than this is malf
 _MAX_DOCUMENT = 512 * 1024 * 1024  # one pretty-printed JSON document read whole
 
 
+_MAX_INT_DIGITS = 4300  # Python's limit on int() of a string (sys.get_int_max_str_digits)
+
+
+def loads(ctx: Ctx, line: int, text: str) -> Any:
+    """``json.loads``, made safe for any input: a number of more than 4,300 digits becomes
+    None (with a warning) instead of stopping the read, and JSON nested too deeply for the
+    decoder is a ``json.JSONDecodeError`` like any other malformed JSON."""
+    huge = []
+
+    def parse_int(digits: str) -> int | None:
+        if len(digits.lstrip("-")) > _MAX_INT_DIGITS:
+            huge.append(len(digits))
+            return None
+        return int(digits)
+
+    try:
+        obj = json.loads(text, parse_int=parse_int)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    if huge:
+        ctx.issue(line, f"a number of {huge[0]} digits, more than {_MAX_INT_DIGITS}, read as null",
+                  skipped=False)
+    return obj
+
+
 def _fields(keys: tuple, cache: dict[tuple, dict[str, str]],
             mapping: dict[str, str] | None = None) -> dict[str, str]:
     """field name -> the record's key for it (exact key first, then case-insensitive).
@@ -130,7 +155,8 @@ def _author_names(value: Any) -> Any:
 def _csl_date(value: Any) -> str | None:
     parts = value.get("date-parts") if isinstance(value, dict) else None
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        nums = [x for x in parts[0] if isinstance(x, (int, str)) and str(x).isdigit()]
+        nums = [x for x in parts[0] if isinstance(x, (int, str)) and not isinstance(x, bool)
+                and str(x).isdecimal() and str(x).isascii() and len(str(x)) <= 4]
         if nums:
             y, *rest = [int(x) for x in nums[:3]]
             return "-".join([f"{y:04d}", *(f"{x:02d}" for x in rest)])
@@ -157,7 +183,7 @@ def _snapshot_date(obj: dict[str, Any]) -> str | None:
         if isinstance(created, str):
             try:
                 return parsedate_to_datetime(created).date().isoformat()
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, OverflowError):  # "17 Jun 99999999999"
                 pass
     upd = obj.get("update_date")
     return upd if isinstance(upd, str) and upd.strip() else None
@@ -250,13 +276,16 @@ def read_jsonl(ctx: Ctx, fh, snapshot: bool = False) -> Iterator[Paper]:
             ctx.issue(n, f"{problem}; line skipped")
             continue
         try:
-            obj = json.loads(s)
+            obj = loads(ctx, n, s)
         except json.JSONDecodeError as exc:
-            if s[0] == "[" and ctx.read == 0 and ctx.issues == 0:
+            # a line that is the start of JSON going on over more lines (not one that is
+            # broken in its middle: that one record is skipped, the next lines read)
+            more = exc.msg != "nested too deeply" and (exc.pos >= len(s) - 1 or "Unterminated" in exc.msg)
+            if s[0] == "[" and more and ctx.read == 0 and ctx.issues == 0:
                 # a JSON array over many lines: decode it item by item
                 yield from _read_array(ctx, n, text, lines, snapshot, cache)
                 return
-            if s[0] == "{" and ctx.read == 0 and ctx.issues == 0:
+            if s[0] == "{" and more and ctx.read == 0 and ctx.issues == 0:
                 # one JSON document over many lines (a saved API response)
                 yield from _read_document(ctx, n, text, lines, snapshot, cache)
                 return
@@ -287,7 +316,7 @@ def _read_document(ctx: Ctx, first_line: int, first_text: str, lines, snapshot: 
                                   "JSON lines; not read")
             return
     try:
-        obj = json.loads("".join(parts))
+        obj = loads(ctx, first_line, "".join(parts))
     except json.JSONDecodeError as exc:
         ctx.issue(first_line + exc.lineno - 1, f"not valid JSON ({exc.msg} at column {exc.colno}); "
                                                  "stopped reading this file")
@@ -306,7 +335,15 @@ def _kind(v: Any) -> str:
 def _read_array(ctx: Ctx, first_line: int, first_text: str, lines, snapshot: bool,
                 cache: dict[tuple, dict[str, str]]) -> Iterator[Paper]:
     """A file holding one JSON array of objects, decoded item by item (never all at once)."""
-    dec = json.JSONDecoder()
+    huge: list[int] = []
+
+    def parse_int(digits: str) -> int | None:
+        if len(digits.lstrip("-")) > _MAX_INT_DIGITS:
+            huge.append(len(digits))
+            return None
+        return int(digits)
+
+    dec = json.JSONDecoder(parse_int=parse_int)
     buf = first_text[first_text.index("[") + 1:]
     buf_line = first_line  # line number of buf[0]
     broken = False  # stopped on a line that is not UTF-8 (already reported)
@@ -346,7 +383,10 @@ def _read_array(ctx: Ctx, first_line: int, first_text: str, lines, snapshot: boo
             return
         while True:
             try:
-                obj, end = dec.raw_decode(buf)
+                try:
+                    obj, end = dec.raw_decode(buf)
+                except RecursionError:
+                    raise json.JSONDecodeError("nested too deeply", buf, 0) from None
                 break
             except json.JSONDecodeError as exc:
                 at_end = exc.pos >= len(buf.rstrip()) - 1 or "Unterminated" in exc.msg
@@ -358,6 +398,10 @@ def _read_array(ctx: Ctx, first_line: int, first_text: str, lines, snapshot: boo
                 ctx.issue(line, f"not valid JSON ({exc.msg}); stopped reading this JSON array")
                 return
         line = buf_line
+        if huge:
+            ctx.issue(line, f"a number of {huge[0]} digits, more than {_MAX_INT_DIGITS}, read as null",
+                      skipped=False)
+            huge.clear()
         if isinstance(obj, dict):
             yield from _records(ctx, line, obj, snapshot, cache)
         else:

@@ -36,6 +36,7 @@ from kg.model import Paper
 from ._base import Ctx, collapse, iter_lines
 
 TITLE_MAX = 300
+MAX_PARAGRAPH = 1 << 20  # characters; an abstract is cut far shorter (``MAX_ABSTRACT``) anyway
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _NOISE = re.compile(
@@ -66,6 +67,7 @@ def _paragraphs(ctx: Ctx, fh) -> Iterator[tuple[int, str, int]]:
     """(first line, collapsed text, number of lines) of each paragraph."""
     start = 0
     parts: list[str] = []
+    size = 0  # characters in parts: a paragraph is cut at MAX_PARAGRAPH (memory stays flat)
     for n, text, problem in iter_lines(ctx, fh):
         if problem:
             ctx.issue(n, f"{problem}; kept with replacement characters", skipped=False)
@@ -73,13 +75,20 @@ def _paragraphs(ctx: Ctx, fh) -> Iterator[tuple[int, str, int]]:
         if not line:
             if parts:
                 yield start, collapse(" ".join(parts)), len(parts)
-                parts = []
+                parts, size = [], 0
             continue
         if is_noise(line):
             continue
         if not parts:
             start = n
+        if size > MAX_PARAGRAPH:
+            if size != MAX_PARAGRAPH + 1:
+                ctx.issue(n, f"paragraph longer than {MAX_PARAGRAPH} characters; the rest of it "
+                             "is dropped", skipped=False)
+                size = MAX_PARAGRAPH + 1
+            continue
         parts.append(line)
+        size += len(line) + 1
     if parts:
         yield start, collapse(" ".join(parts)), len(parts)
 
@@ -121,7 +130,7 @@ def read_page(ctx: Ctx, fh) -> Iterator[Paper]:
             if p:
                 yield p
             title, abstract = (line, text), []
-        else:
+        elif len(abstract) < 1000 and sum(map(len, abstract)) < MAX_PARAGRAPH:
             abstract.append(text)  # a further paragraph of the abstract
         cur = nxt
     if title is not None:
