@@ -217,13 +217,17 @@ def test_prefixes_are_bound(syn_export):
     assert len(doc["@graph"]) == len({s for s in _parse(syn_export / "graph.nt").subjects()})
 
 
-def test_write_rdf_formats_and_large_graph_skip(syn, tmp_path, caplog):
+def test_write_rdf_formats_and_streamed_turtle(syn, tmp_path):
     assert [p.name for p in write_rdf(syn, tmp_path / "a", formats=("nt",))] == ["graph.nt"]
     with pytest.raises(ValueError, match="unknown RDF format"):
         write_rdf(syn, tmp_path / "b", formats=("ttl", "rdfxml"))
-    paths = write_rdf(syn, tmp_path / "c", max_rdflib_triples=10)
-    assert [p.name for p in paths] == ["graph.nt", "graph.jsonld"]
-    assert "skipping graph.ttl" in caplog.text
+    paths = write_rdf(syn, tmp_path / "c")
+    assert [p.name for p in paths] == ["graph.ttl", "graph.nt", "graph.jsonld"]
+    # Turtle is streamed (no rdflib graph, whatever the size) and says the same as N-Triples
+    import pyoxigraph as ox
+    ttl = {str(t) for t in ox.parse(path=str(tmp_path / "c" / "graph.ttl"), format=ox.RdfFormat.TURTLE)}
+    nt = {str(t) for t in ox.parse(path=str(tmp_path / "c" / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)}
+    assert ttl == nt and "@prefix kgv:" in (tmp_path / "c" / "graph.ttl").read_text(encoding="utf-8")
 
 
 # ---- the mapping, checked against NetworkX --------------------------------------------------------

@@ -232,3 +232,10 @@ def test_pipe_and_extract_agree(extractor):
     assert piped[0]["abstract"] == papers[0].abstract
     for ex in extractor.pipe(papers):
         assert_offsets_into_original(ex)
+
+
+def test_json_escapes_of_surrogates_never_give_lone_surrogates():
+    from kg.extract.texmap import detex_with_map
+    clean, _ = detex_with_map(r"A \ud800 lone one and a pair \ud83d\ude00 here, Bird\u2019s.")
+    clean.encode("utf-8")  # raises on a lone surrogate
+    assert "\U0001F600" in clean and "\u2019" in clean

@@ -412,7 +412,17 @@ def _command(text: str, j: int, b: int, math: bool, out: _Buf, depth: int) -> in
         out.emit(c, j, j + 2)  # \* -> *
         return j + 2
     if c == "u" and _UNICODE_ESCAPE.match(text, j, b):  # "Bird\u2019s": a JSON escape left in
-        out.emit(chr(int(text[j + 2:j + 6], 16)), j, j + 6)
+        code = int(text[j + 2:j + 6], 16)
+        if 0xD800 <= code < 0xDC00 and _UNICODE_ESCAPE.match(text, j + 6, b) and \
+                0xDC00 <= int(text[j + 8:j + 12], 16) < 0xE000:
+            # a surrogate pair, "\ud83d\ude00": one character
+            low = int(text[j + 8:j + 12], 16)
+            out.emit(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), j, j + 12)
+            return j + 12
+        if 0xD800 <= code < 0xE000:
+            out.emit(" ", j, j + 6)  # a lone surrogate is no text: it must not reach spaCy
+            return j + 6
+        out.emit(chr(code), j, j + 6)
         return j + 6
     m = _LETTERS.match(text, j + 1, b)
     name = m.group(0)
