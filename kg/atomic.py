@@ -230,11 +230,32 @@ def atomic_files(out: str | os.PathLike, names: tuple[str, ...] = ()) -> Iterato
         _ACTIVE.discard(str(staging))
 
 
+def _is_real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Rename the folder ``src`` to ``dst``; a folder already at ``dst`` is moved aside first
+    (``.NAME.<pid>.old.tmp``, removed after; a killed run's is removed by the next one)."""
+    old = None
+    if _is_real_dir(dst):
+        old = dst.parent / f".{dst.name}.{os.getpid()}.old.tmp"
+        _remove(old)
+        os.replace(dst, old)
+    os.replace(src, dst)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _commit(out: Path, store: Path, staging: Path, names: tuple[str, ...]) -> None:
-    new = sorted(p.name for p in staging.iterdir() if p.is_file())
+    # the entries of the new set: files, and folders (the pyoxigraph store), linked alike
+    new = sorted(p.name for p in staging.iterdir() if p.is_file() or _is_real_dir(p))
     if not _symlinks_work(store):
         for name in new:  # one by one: the best a folder without symlinks allows
-            os.replace(staging / name, out / name)
+            if _is_real_dir(staging / name):
+                _replace_dir(staging / name, out / name)
+            else:
+                os.replace(staging / name, out / name)
         shutil.rmtree(staging, ignore_errors=True)
         return
     prev = _current(store)
@@ -253,12 +274,20 @@ def _commit(out: Path, store: Path, staging: Path, names: tuple[str, ...]) -> No
                         os.link(f, old / name)
                     except OSError:
                         shutil.copy2(f, old / name)
+                elif _is_real_dir(f) and name in new:
+                    os.replace(f, old / name)  # a folder cannot be hard-linked: moved, and
+                    # linked back at once below
             _link(old.name, store / CURRENT)
         finally:
             _ACTIVE.discard(str(old))
         prev = old.name
+    aside = []
     for name in sorted(set(names) | set(new)):
         f = out / name
+        if _is_real_dir(f) and name in new:  # a plain folder where the link goes (a store of
+            aside.append(f.parent / f".{name}.{os.getpid()}.old.tmp")  # a build without links)
+            _remove(aside[-1])
+            os.replace(f, aside[-1])
         if not _is_our_link(f, name) and (name in new or (f.is_file() and not f.is_symlink())):
             _link(f"{STORE}/{CURRENT}/{name}", f)
     _link(staging.name, store / CURRENT)  # the switch
@@ -267,6 +296,8 @@ def _commit(out: Path, store: Path, staging: Path, names: tuple[str, ...]) -> No
             (out / name).unlink()
     if prev != staging.name:
         shutil.rmtree(store / prev, ignore_errors=True)
+    for path in aside:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def disk_error(exc: OSError) -> str:

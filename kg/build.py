@@ -200,14 +200,17 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
           graph_formats: Sequence[str] = ("graphml",),
           on_warning: Callable[[str], None] | None = None,
           cache: str | Path | None = None,
-          corpus_stats: Sequence[str | Path] = ()) -> tuple[nx.MultiDiGraph, BuildSummary]:
+          corpus_stats: Sequence[str | Path] = (),
+          store: bool = False) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """``kg build``: the graph and every export written to ``out_dir``.
 
     ``inputs``: paths (files, directories, ``-`` for standard input; default: the bundled
     sample).  Every option is checked before anything is read or written: an unknown
     format or a missing input raises at once (``ValueError`` / ``InputError``).
     ``on_issue`` is told of each input problem, ``on_warning`` of data left out of an export
-    (a url that is not a valid IRI)."""
+    (a url that is not a valid IRI).  ``store``: also write ``graph.oxigraph/``, the on-disk
+    pyoxigraph store that ``kg query OUT`` opens without parsing (``kg build`` writes it
+    unless ``--no-store``)."""
     inputs = _inputs(inputs)
     check_formats(rdf_formats, graph_formats)
     check_inputs(inputs, fmt, mapping)
@@ -220,18 +223,23 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
                                                   progress, on_issue, workers, summary, mapping,
                                                   cache, corpus_stats))
         summary.files += write_exports(g, stage, rdf_formats=rdf_formats, html=html,
-                                       graph_formats=graph_formats, on_warning=on_warning)
+                                       graph_formats=graph_formats, on_warning=on_warning,
+                                       store=store)
     summary.files = [out / f.name for f in summary.files]
     return g, summary
 
 
 #: every file ``build`` may write into its folder
 EXPORT_NAMES = ("mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "graph.nt",
-                "graph.jsonld", "graph.html")
+                "graph.jsonld", "graph.html", "graph.oxigraph")
 
 
 def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=RDF_FORMATS, html=True,
-                  graph_formats: Sequence[str] = ("graphml",), on_warning=None) -> list[Path]:
+                  graph_formats: Sequence[str] = ("graphml",), on_warning=None,
+                  store: bool = False) -> list[Path]:
+    """Write the exports of ``g`` into ``out``; with ``store`` (and some RDF format), also the
+    pyoxigraph store ``graph.oxigraph/``, bulk-loaded from the N-Triples file just written
+    (else the Turtle or JSON-LD one)."""
     check_formats(rdf_formats, graph_formats)
     files = []
     if "graphml" in graph_formats:
@@ -247,6 +255,10 @@ def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=RDF_FORMATS, html=T
     if rdf_formats:
         from .rdf import write_rdf
         files += write_rdf(g, out, formats=tuple(rdf_formats), on_warning=on_warning)
+        if store:
+            from .query import STORE_NAME, write_store
+            source = next(out / f"graph.{f}" for f in ("nt", "ttl", "jsonld") if f in rdf_formats)
+            files.append(write_store(source, out / STORE_NAME))
     if html:
         from .views import write_page
         files.append(write_page(g, out / "graph.html"))

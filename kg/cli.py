@@ -121,8 +121,11 @@ def _parse_rdf(ctx, param, value: str) -> tuple[str, ...]:
 @click.option("--rdf", default="ttl,nt,jsonld", show_default=True, callback=_parse_rdf,
               help="RDF serialisations to write (comma-separated: ttl, nt, jsonld; empty for none).")
 @click.option("--gexf", is_flag=True, help="Also write graph.gexf (Gephi's own format).")
+@click.option("--no-store", is_flag=True,
+              help="Skip graph.oxigraph/, the pyoxigraph store that `kg query OUT` and `kg serve "
+                   "OUT` open without parsing the export (`kg load OUT` makes it later).")
 def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress, workers, corpus_stats,
-          cache):
+          cache, no_store):
     """Build the knowledge graph from INPUTS (default: the bundled sample corpus).
 
     An input is a file, a directory (every input file in it and below) or - (standard input).
@@ -136,7 +139,7 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
                                workers=workers, mapping=mapping,
                                graph_formats=("graphml", "gexf") if gexf else ("graphml",),
                                on_warning=lambda msg: click.echo(f"warning: {msg}", err=True),
-                               cache=cache, corpus_stats=corpus_stats)
+                               cache=cache, corpus_stats=corpus_stats, store=not no_store)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:  # a full disk, a folder that cannot be written: one line
@@ -269,6 +272,9 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
               max_memory, show):
     """Run a SPARQL query on GRAPH (graph.ttl / graph.nt / graph.jsonld, or an export directory).
 
+    An export directory with a store (graph.oxigraph, written by `kg build` or `kg load`) is
+    opened read-only with no parsing (engine oxigraph); a graph file is parsed first.
+
     \b
     kg query exports "SELECT ?s WHERE { ?s ?p ?o } LIMIT 5"
     kg query exports --file q.rq
@@ -321,8 +327,27 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
         click.echo(f"(stopped at --max-rows {max_rows})", err=True)
 
 
+@cli.command("load")
+@click.argument("export_dir", type=click.Path(exists=True, file_okay=False))
+def load_cmd(export_dir):
+    """(Re)make EXPORT_DIR/graph.oxigraph, the store `kg query` / `kg serve` open, from the
+    export's graph.nt (else graph.ttl, graph.jsonld); switched in with the other files."""
+    import time
+
+    from .query import QueryError, load_store
+    t0 = time.perf_counter()
+    try:
+        path = load_store(export_dir)
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
+    except OSError as exc:
+        from .atomic import disk_error
+        raise click.ClickException(disk_error(exc))
+    click.echo(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
+
+
 @cli.command("serve")
-@click.argument("graph", type=click.Path(exists=True))
+@click.argument("graph", required=False, type=click.Path(exists=True))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (the default keeps it local).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -340,12 +365,17 @@ def query_cmd(graph, sparql, query_file, name, params, list_queries_, fmt, engin
 @click.option("--read-timeout", default=10.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Seconds a connection may stay silent before it is closed.")
+@click.option("--upstream", metavar="URL",
+              help="Instead of GRAPH, pass the checked queries to this SPARQL server (http or "
+                   "https; e.g. `oxigraph serve` or QLever holding a graph too large to load).")
 def serve_cmd(graph, host, port, timeout, max_rows, engine, workers, max_memory, max_connections,
-              read_timeout):
+              read_timeout, upstream):
     """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
 
-    Updates, SERVICE and FROM are refused (the server never contacts another host), and each
-    query is bounded in time, memory and rows.
+    GRAPH is a graph file or an export directory (its store, graph.oxigraph, is opened
+    read-only by each worker when it has one). Updates, SERVICE and FROM are refused (the
+    server never contacts another host but the --upstream one), and each query is bounded in
+    time, memory and rows.
     """
     from .query import QueryError
     from .serve import serve
@@ -354,15 +384,26 @@ def serve_cmd(graph, host, port, timeout, max_rows, engine, workers, max_memory,
         click.echo(f"warning: listening on {host}: the endpoint is reachable from other machines",
                    err=True)
 
+    if (graph is None) == (upstream is None):
+        raise click.UsageError("give GRAPH or --upstream URL (one of them)")
+    if upstream is not None:
+        from .query import check_upstream_url
+        try:
+            check_upstream_url(upstream)
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="--upstream")
+        engine = f"upstream {upstream}"
+
     def ready(server) -> None:
         click.echo(f"SPARQL endpoint: {server.url} (engine {engine}, timeout {timeout:g} s, "
                    f"max {max_rows} rows, {max_memory} MB per query, {max_connections} "
                    f"connections; Ctrl-C stops)", err=True)
 
     try:
-        serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, engine=engine,
-              workers=workers, on_ready=ready, max_memory=max_memory,
-              max_connections=max_connections, read_timeout=read_timeout)
+        serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows,
+              engine="oxigraph" if upstream else engine, workers=workers, on_ready=ready,
+              max_memory=max_memory, max_connections=max_connections, read_timeout=read_timeout,
+              upstream=upstream)
     except QueryError as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:

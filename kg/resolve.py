@@ -84,7 +84,7 @@ class Resolver:
         if e.proposed:
             # a name the paper coins is its own, even when it spells like a known one
             return self._id_for_key(k, own=True)
-        if k in self.fixed_ids:
+        if k in self.fixed_ids and self._spelled_as_known(e.name, self.fixed_ids[k]):
             return self.fixed_ids[k]
         short = is_short_form(e.name)
         for a in e.aliases:
@@ -94,9 +94,10 @@ class Resolver:
         if not e.aliases and short:
             # (a name a paper coins is its own, whatever others spell the letters as)
             long_key = self._meaning(k)
-            if long_key is not None:
+            if long_key is not None and self._spelled_as_known(e.name, self._id_for_key(long_key)):
                 return self._id_for_key(long_key)
-        return self._id_for_key(k)
+        cid = self._id_for_key(k)
+        return cid if self._spelled_as_known(e.name, cid) else self._id_for_key(k, own=True)
 
     def _meaning(self, short_key: str) -> str | None:
         """The long form a bare acronym stands for, when one meaning dominates."""
@@ -142,6 +143,22 @@ class Resolver:
         names = self.spellings.get(variant_key(e.name))
         return _most_frequent(names) if names else e.name
 
+    def _spelled_as_known(self, name: str, eid: str) -> bool:
+        """A case-sensitive lexicon entry (STaR, GloVe) is joined only by its own spelling:
+        "STAR" the RNA-seq aligner is not STaR."""
+        entry = self._lexicon_entries().get(eid)
+        if entry is None or not entry.case_sensitive:
+            return True
+        squash = lambda x: x.replace("-", "").replace(" ", "")
+        return any(squash(name) == squash(f) for f in entry.forms)
+
+    def _lexicon_entries(self) -> dict:
+        entries = getattr(self, "_entries", None)
+        if entries is None:
+            self._lexicon_names()
+            entries = self._entries
+        return entries
+
     def _is_lexicon(self, e: Entity) -> bool:
         """Known to the lexicon: the extractor matched an entry (its id is the entry's, and
         a lexicon rule found or typed it; a paper's own definition or title that overrode
@@ -157,6 +174,7 @@ class Resolver:
                 from .extract.lexicon import Lexicon
                 lex = Lexicon.load()
             names = self._names = {entry.id: entry.name for entry in lex.entries.values()}
+            self._entries = dict(lex.entries)
         return names
 
     def resolve(self, ex: PaperExtraction) -> PaperExtraction:

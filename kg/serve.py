@@ -29,6 +29,12 @@
 * A client that disconnects mid-answer is logged as one line, not a traceback.
 * Binds 127.0.0.1 by default.
 
+* Over an export folder, each worker opens the folder's pyoxigraph store read-only
+  (``graph.oxigraph``, written by ``kg build`` / ``kg load``) instead of parsing the export;
+  with ``upstream=URL`` (``kg serve --upstream``) the checked queries go to an existing
+  SPARQL server instead (a graph too large for one machine's memory, in Oxigraph's server
+  or QLever), an unreachable or failing one answering 502.
+
 Why a hand-written server rather than ``oxigraph serve`` or rdflib-endpoint: the endpoint
 must be read-only, bound in time per query (a runaway query is killed in its worker
 process) and in rows, and serve the same engines as ``kg query`` (pyoxigraph or rdflib);
@@ -47,7 +53,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from .query import QueryError, QueryResult, QueryService, list_queries, query_form
+from .query import QueryError, QueryResult, QueryService, UpstreamService, list_queries, query_form
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +95,8 @@ CORS_HEADERS = {
 }
 _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _STATUS = {"syntax": 400, "param": 400, "limit": 400, "update": 403, "forbidden": 403,
-           "timeout": 503, "busy": 503, "memory": 503, "evaluation": 500, "load": 500}
+           "timeout": 503, "busy": 503, "memory": 503, "evaluation": 500, "load": 500,
+           "upstream": 502}
 READ_TIMEOUT = 10.0  # seconds a connection may stay silent
 MAX_CONNECTIONS = 32  # connections (threads) served at once
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -385,6 +392,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?label ?n WHERE { ?e skos:prefLabel ?label ; kgv:mentionCount ?n } ORDER BY DESC(?n) LIMIT 20"""
 
+    def _graph_name(self) -> str:
+        svc = self.server.service
+        if isinstance(svc, UpstreamService):
+            return svc.url
+        p = Path(svc.path)
+        return f"{p.parent.name}/{p.name}" if p.name == "graph.oxigraph" else p.name
+
     def _form(self, query: str | None = None, heading: bool = True) -> str:
         svc = self.server.service
         options = "".join(f"<option>{f}</option>" for f in ("html", "json", "xml", "csv", "tsv"))
@@ -398,7 +412,7 @@ SELECT ?label ?n WHERE { ?e skos:prefLabel ?label ; kgv:mentionCount ?n } ORDER 
             f"<li><b>{html.escape(q.name)}</b>: {html.escape(q.title)}</li>" for q in list_queries())
         return f"""<!doctype html><meta charset="utf-8"><title>kg SPARQL endpoint</title>
 <h1>kg SPARQL endpoint</h1>
-<p>Graph: <code>{html.escape(Path(svc.path).name)}</code> &middot; engine {svc.engine} &middot;
+<p>Graph: <code>{html.escape(self._graph_name())}</code> &middot; engine {svc.engine} &middot;
 time limit {svc.timeout:g} s &middot; at most {svc.max_rows} rows &middot; read-only.
 Results come as an HTML table here, or SPARQL JSON / XML / CSV / TSV.</p>
 {form}
@@ -406,20 +420,30 @@ Results come as an HTML table here, or SPARQL JSON / XML / CSV / TSV.</p>
 """
 
 
-def make_server(graph: str | Path, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
-                max_rows: int | None = 10_000, engine: str = "oxigraph", workers: int = 2,
-                quiet: bool = False, *, max_memory: int | None = 1024,
+def make_server(graph: str | Path | None, host: str = "127.0.0.1", port: int = 8000,
+                timeout: float = 10.0, max_rows: int | None = 10_000, engine: str = "oxigraph",
+                workers: int = 2, quiet: bool = False, *, max_memory: int | None = 1024,
                 read_timeout: float = READ_TIMEOUT,
-                max_connections: int = MAX_CONNECTIONS) -> SparqlServer:
+                max_connections: int = MAX_CONNECTIONS, upstream: str | None = None) -> SparqlServer:
     """A ready server (graph loaded in its workers); call ``serve_forever()`` on it.
+
+    ``graph``: a graph file, or an export folder (its store is opened read-only by each
+    worker when it has one).  ``upstream``: instead of a graph, the http(s) URL of an existing
+    SPARQL server that the checked queries are passed to (:class:`kg.query.UpstreamService`).
 
     ``port=0`` picks a free port (see ``server.server_address``).  ``timeout``: seconds per
     query; ``max_memory``: MB a query may use beyond the loaded graph, per worker (None: no
     bound); ``read_timeout``: seconds a connection may stay silent; ``max_connections``:
     connections served at once (others get 503).
     """
-    service = QueryService(graph, engine=engine, workers=workers, timeout=timeout,
-                           max_rows=max_rows, max_memory=max_memory)
+    if (graph is None) == (upstream is None):
+        raise QueryError("give either a graph or an upstream server URL", kind="param")
+    if upstream is not None:
+        service = UpstreamService(upstream, workers=workers, timeout=timeout, max_rows=max_rows,
+                                  max_memory=max_memory)
+    else:
+        service = QueryService(graph, engine=engine, workers=workers, timeout=timeout,
+                               max_rows=max_rows, max_memory=max_memory)
     try:
         service.start()
         return SparqlServer((host, port), service, quiet=quiet, read_timeout=read_timeout,

@@ -292,3 +292,11 @@ def test_superior_performance_compared_to_is_a_win(extractor):
     rels = {(r.head, r.rel, r.tail) for r in ex.relations}
     assert ("Zorbnet", "outperforms", "GraphSAGE") in rels
     assert ("Zorbnet", "compared_with", "GraphSAGE") not in rels
+
+
+def test_a_component_that_spells_out_the_systems_own_name_is_not_a_part(extractor):
+    ex = extractor.extract(Paper("t", "QRS Policy: Robust Grasping",
+                                 "We present QRS Policy. It introduces Quiet Residual Supervision, a module that "
+                                 "stabilises training, and the Zorb Memory Module for long horizons."))
+    tails = {r.tail for r in ex.relations if r.head == "QRS Policy" and r.rel == "uses"}
+    assert "Quiet Residual Supervision" not in tails

@@ -148,3 +148,11 @@ def test_a_coined_acronym_is_its_papers_even_when_another_paper_defines_the_lett
     b.entities[0].proposed = True  # "ACORNX: Towards In-network Classification" coins its own
     ra, rb = resolve([a, b], corpus_stats=False)
     assert ra.entities[0].id != rb.entities[0].id
+
+
+def test_a_case_sensitive_known_name_is_joined_only_as_written():
+    lex = _lexicon({"name": "Self-Taught Reasoner", "aliases": ["STaR"], "type": "Method", "case_sensitive": True})
+    a = ex("a", ent("Self-Taught Reasoner", ["STaR"], id_="self-taught-reasoner", rule="lexicon", type_rule="lexicon"))
+    b = ex("b", ent("STAR", type_="Model"))  # an RNA-seq aligner, written in capitals
+    ra, rb = resolve([a, b], lexicon=lex, corpus_stats=False)
+    assert rb.entities[0].id != "self-taught-reasoner"

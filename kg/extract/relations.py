@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
 
+from .evidence import spelled_out
 from .sentences import sentence, sentences, text_of
 
 from ..model import Entity, Evidence, Relation, Result
@@ -226,8 +227,6 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
     for r in _compared_fronted(doc, cands, cand_entity, proposed, title_main, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
     for r in _benchmark_paper_relations(doc, cands, cand_entity, entities, abstract_offset):
-        out.setdefault((r.head_id, r.rel, r.tail_id), r)
-    for r in _variant_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
     for r in _component_relations(doc, cands, cand_entity, entities, abstract_offset):
         out.setdefault((r.head_id, r.rel, r.tail_id), r)
@@ -609,53 +608,6 @@ def _name_parts(name: str) -> list[str]:
     return [p for p in re.split(r"[\s\-]+", name) if p]
 
 
-def _variant_relations(doc, cands, cand_entity, entities, abstract_offset) -> list[Relation]:
-    """A new name built on another name of the paper derives from it: Diffusion-DPO based_on
-    DPO, CodeFuse-CodeLlama-34B based_on CodeLlama. Only for what the paper proposes: a
-    size of a known model ("CogVideoX-5B") is a checkpoint, not a new artifact."""
-    out = []
-    first = {}
-    for c in cands:
-        e = cand_entity.get(id(c))
-        if e is not None:
-            first.setdefault(e.id, c)
-    for e in entities:
-        if not e.proposed:
-            continue
-        n_before = len(out)
-        parts = [p.lower() for p in _name_parts(e.name)]
-        for base in entities:
-            if base is e or base.proposed or base.type not in ("Method", "Model") or e.type not in ("Method", "Model"):
-                continue
-            for form in (base.name, *base.aliases):
-                bp = [p.lower() for p in _name_parts(form)]
-                n = len(bp)
-                if not bp or n >= len(parts):
-                    continue
-                # the base's words appear whole, at the start or the end of the variant's name
-                if parts[:n] == bp or parts[-n:] == bp:
-                    c = first.get(e.id)
-                    if c is None:
-                        break
-                    if parts[:n] == bp and re.match(rf"{re.escape(form)}-[a-z]", e.name) \
-                            and not re.match(rf"{re.escape(form)}-based\b", e.name):
-                        break  # "GMM-adapted Normalization", "CLIP-guided X": a modifier, not a base
-                    rel, rule = "based_on", "based_on:name-variant"
-                    if parts[-n:] == bp and len(parts) > n and re.search(r"\b(?:with|and|plus)\b", " ".join(parts[:-n])):
-                        rel, rule = "uses", "uses:name-with"  # "Evolution Strategies with SAM"
-                    out.append(Relation(head=e.name, rel=rel, tail=base.name, head_id=e.id,
-                                        tail_id=base.id, evidence=_evidence_for(doc, c, abstract_offset),
-                                        rule=rule, confidence=0.6))
-                    break
-        # "Improved U-GEPSVM" is a variant of U-GEPSVM, not (directly) of GEPSVM: the longest base
-        mine = out[n_before:]
-        if len(mine) > 1:
-            longest = max(len(_name_parts(r.tail)) + len(r.tail) / 1000 for r in mine)
-            out[n_before:] = [r for r in mine if len(_name_parts(r.tail)) + len(r.tail) / 1000 >= longest
-                              or r.rel == "uses"]
-    return out
-
-
 def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> list[Relation]:
     """What a paper proposes besides its named contribution is a part of it.
 
@@ -698,7 +650,10 @@ def _component_relations(doc, cands, cand_entity, entities, abstract_offset) -> 
         if any(key_form.lower() in e.name.lower() for key_form in (main.name, *main.aliases) if len(key_form) >= 3):
             continue
         # "Yolov5-CBi" of "YolovN-CBi": names that share a part are siblings or versions
-        if set(_name_parts(main.name)) & set(_name_parts(e.name)):
+        if set(_distinct_parts(main.name)) & set(_distinct_parts(e.name)):
+            continue
+        # "ISS Policy" and "Implicit Scene Supervision": the tail spells out part of the head's name
+        if any(spelled_out(part, e.name) for part in re.split(r"[-\s]", main.name) if len(part) >= 2):
             continue
         if re.search(r"^\s*(?:[\w-]+\s+){0,2}[,:]?\s*$", text[c.end:c.end + 40].split(main.name)[0]) \
                 and main.name in text[c.end:c.end + 40]:
@@ -741,7 +696,8 @@ _PRIOR_WORK = re.compile(r"\b(?:recent|prior|previous|existing|earlier|related)\
                          r"methods|approaches|research|literature)\b", re.I)
 
 
-def _name_parts(name: str) -> list[str]:
+def _distinct_parts(name: str) -> list[str]:
+    """The parts of a name that tell it from others ("CBi" of "YolovN-CBi"), not short ones."""
     return [p.lower() for p in re.split(r"[-\s]", name) if len(p) >= 3 and not p.isdigit()]
 
 
