@@ -143,6 +143,7 @@ def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
             cache.close()
     _finish(summary, report)
+    summary.files.append(Path(out_path))
 
 
 def load_corpus_stats(paths: Sequence[str | Path] = ()) -> CorpusStats | None:
@@ -154,7 +155,6 @@ def load_corpus_stats(paths: Sequence[str | Path] = ()) -> CorpusStats | None:
     for path in paths:
         stats = stats.merge(CorpusStats.load(path))
     return stats
-    summary.files.append(Path(out_path))
 
 
 def _inputs(inputs) -> list | None:

@@ -238,7 +238,8 @@ def _extractor(lexicons: tuple = ()):
 def shared_extractor(monkeypatch):
     """One extractor for every build of the run (building the lexicon takes seconds)."""
     import kg.build
-    monkeypatch.setattr(kg.build, "Extractor", lambda extra_lexicons=(): _extractor(tuple(extra_lexicons)))
+    monkeypatch.setattr(kg.build, "Extractor",
+                        lambda extra_lexicons=(), corpus_stats=None: _extractor(tuple(extra_lexicons)))
 
 
 def check_exports(out: Path, good_ids: set[str]) -> None:
