@@ -1383,6 +1383,10 @@ class QueryService:
         if engine not in ENGINES:
             raise QueryError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}", kind="param")
         self.path = str(resolve_source(graph, engine))
+        self._pool(engine, workers, timeout, max_rows, max_memory)
+
+    def _pool(self, engine: str, workers: int, timeout: float, max_rows: int | None,
+              max_memory: int | None) -> None:
         self.engine, self.timeout, self.max_rows = engine, timeout, max_rows
         self.max_memory = max_memory
         self.size = max(1, int(workers))
@@ -1505,15 +1509,7 @@ class UpstreamService(QueryService):
     def __init__(self, url: str, workers: int = 2, timeout: float = 10.0,
                  max_rows: int | None = 10_000, max_memory: int | None = 1024):
         self.url = self.path = check_upstream_url(url)
-        self.engine, self.timeout, self.max_rows = "upstream", timeout, max_rows
-        self.max_memory = max_memory
-        self.size = max(1, int(workers))
-        self._idle: queue.Queue[QueryWorker] = queue.Queue()
-        self._all: list[QueryWorker] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        for _ in range(self.size):
-            self._idle.put(self._spawn())
+        self._pool("upstream", workers, timeout, max_rows, max_memory)
 
     def _spawn(self) -> QueryWorker:
         w = QueryWorker("", CHECK_ONLY, max_memory=self.max_memory)
