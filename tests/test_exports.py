@@ -3,7 +3,6 @@ every edge, and RDF whose IRIs every parser accepts.  Through `kg build` / `kg q
 from __future__ import annotations
 
 import json
-import logging
 import xml.etree.ElementTree as ET
 from collections import Counter
 

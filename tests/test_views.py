@@ -4,15 +4,13 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from kg.graph import build_graph, entity_node, paper_node, to_graphml_ready
 from kg.model import Entity, Evidence, Mention, Paper, PaperExtraction, Relation
-from kg.views import (load_graphml, page_data, render_html, select_view, write_page,
-                      json_for_script)
+from kg.views import load_graphml, page_data, select_view, write_page, json_for_script
 
 XSS_ABSTRACT = ("We fine-tune with DPO. </script><script>alert(1)</script> and "
                 "<img src=x onerror=alert(1)> then <script>window.__xss=1</script>"
