@@ -658,19 +658,15 @@ def to_original(ex: PaperExtraction, original: Paper, clean: Detexed) -> PaperEx
             ex.paper = original
         return ex
 
-    def mention(m: Mention) -> Mention:
-        tm = clean.map(m.field)
+    def remap(span: "Mention | Evidence") -> "Mention | Evidence":
+        """A span of the clean text as the same span of the original text."""
+        tm = clean.map(span.field)
         if tm is None:
-            return m
-        s, e = tm.span(m.start, m.end)
-        return replace(m, start=s, end=e, text=original.text(m.field)[s:e])
+            return span
+        s, e = tm.span(span.start, span.end)
+        return replace(span, start=s, end=e, text=original.text(span.field)[s:e])
 
-    def evidence(ev: Evidence) -> Evidence:
-        tm = clean.map(ev.field)
-        if tm is None:
-            return ev
-        s, e = tm.span(ev.start, ev.end)
-        return replace(ev, start=s, end=e, text=original.text(ev.field)[s:e])
+    mention = evidence = remap
 
     for ent in ex.entities:
         ent.mentions = [mention(m) for m in ent.mentions]
