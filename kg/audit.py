@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .normalize import key, slug, variant_key
+from .normalize import is_short_form, key, slug, variant_key
 
 COMMON_MIN = 2  # lower-case occurrences in the corpus for a word to count as ordinary English
 COMMON_SHARE = 0.5  # ... and the share of its occurrences that are lower case
@@ -47,12 +47,6 @@ _STOP = frozenset("""a an the of for from with and or in on to via by at as into
     over under through towards toward its their our""".split())
 _METRIC_LAST = frozenset("""error errors accuracy score scores ratio rate precision recall
     coefficient distance similarity divergence measure metric auc curve deviation""".split())
-
-
-def is_short_form(text: str) -> bool:
-    """An acronym-like name: one token of at most 12 characters with 2+ capitals (as kg.resolve)."""
-    letters = [c for c in text if c.isalpha()]
-    return " " not in text and len(text) <= 12 and sum(c.isupper() for c in letters) >= 2
 
 
 # ---- streaming aggregation -------------------------------------------------------------

@@ -44,6 +44,7 @@ of ``capitalised``).  Empty fields are empty strings.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import re
@@ -140,7 +141,6 @@ class CorpusStats:
     def fingerprint(self) -> str:
         """A hash of the statistics (without parsing rows that were never looked up): what
         an extraction cache keys on."""
-        import hashlib
         h = hashlib.sha256(str(self.papers).encode())
         for k in sorted(self._entries):
             v = self._entries[k]

@@ -28,6 +28,14 @@ def slug(text: str) -> str:
     return s
 
 
+
+def is_short_form(text: str) -> bool:
+    """An acronym-like name: one token of at most 12 characters with two or more capitals
+    (DPO, ViT, LoRA), as kg.resolve and kg.audit treat aliases."""
+    letters = [c for c in text if c.isalpha()]
+    return " " not in text and len(text) <= 12 and sum(c.isupper() for c in letters) >= 2
+
+
 # ---- variant_key: a looser key that also merges the variants of one name --------------
 #
 # ``key`` is what the evaluation compares, so it stays as it is.  ``variant_key`` goes further

@@ -30,14 +30,9 @@ from dataclasses import replace
 from typing import Iterable
 
 from .model import Entity, PaperExtraction, Relation
-from .normalize import slug, variant_key
+from .normalize import is_short_form, slug, variant_key
 
 DOMINANT_SHARE = 0.7  # of an acronym's definitions that must agree for a bare use to join
-
-
-def is_short_form(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return " " not in text and len(text) <= 12 and sum(c.isupper() for c in letters) >= 2
 
 
 class Resolver:

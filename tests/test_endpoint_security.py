@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.query import MAX_DEPTH, QueryError, QueryService, check_query, nesting_depth, run_query
 from kg.serve import serve_in_thread
+from http_client import fetch_body as http
 
 ENGINES = ("oxigraph", "rdflib")
 
@@ -234,15 +235,6 @@ def server(request, graph_file):
     srv.shutdown()
     srv.server_close()
     thread.join(5)
-
-
-def http(url, data=None, headers=None, timeout=30):
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8")
 
 
 def test_serve_refuses_every_bypass_by_get_and_post(server, listener):

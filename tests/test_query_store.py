@@ -18,6 +18,7 @@ from kg.cli import cli
 from kg.query import (STORE_NAME, QueryError, find_store, load_query, resolve_source,
                       row_set, run_query)
 from kg.serve import serve_in_thread
+from http_client import fetch_body as http
 
 QUERIES = [("papers-mentioning", {"entity": "CLIP"}), ("top-benchmarks", {}),
            ("entity-aliases", {"entity": "clip"}), ("relation-counts", {})]
@@ -36,15 +37,6 @@ def out(tmp_path_factory):
     r = invoke("build", "-o", out, "--no-html")
     assert r.exit_code == 0, r.output
     return out
-
-
-def http(url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8")
 
 
 def test_build_writes_the_store_in_the_export_set(out):

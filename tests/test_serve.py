@@ -12,6 +12,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from kg.query import load_query, run_query
 from kg.rdf import write_rdf
 from kg.serve import choose_format, serve_in_thread
+from http_client import fetch as http
 
 LABELS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?e ?label WHERE { ?e skos:prefLabel ?label } ORDER BY ?label ?e"""
@@ -44,15 +45,6 @@ def client(server, query, fmt=JSON, method=None):
         if method == POSTDIRECTLY:
             s.setRequestMethod(POSTDIRECTLY)
     return s
-
-
-def http(url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode("utf-8")
 
 
 def test_listens_on_localhost_by_default(server):

@@ -14,6 +14,7 @@ import pytest
 
 from kg.rdf import write_rdf
 from kg.serve import serve_in_thread
+from http_client import fetch as http
 
 LABELS = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
           "SELECT ?e ?label WHERE { ?e skos:prefLabel ?label } ORDER BY ?label LIMIT 5")
@@ -28,15 +29,6 @@ def server(sample_graph, tmp_path_factory):
     srv.shutdown()
     srv.server_close()
     thread.join(5)
-
-
-def http(url, data=None, headers=None, method=None):
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode("utf-8")
 
 
 def test_cors_on_answers_and_preflight(server):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from ..normalize import variant_key
+
 # Heads of long forms that name a technique, a model or a data artifact.
 METHOD_HEADS = {
     "optimization", "optimisation", "distillation", "quantization", "quantisation", "reweighting",
@@ -288,17 +290,18 @@ def corpus_meaning_share(stats, short: str, long_forms: list[str]) -> float | No
     total = sum(c for _, c in s.long_forms)
     if total < MIN_OCCURRENCES:
         return None
-    mine = [_words(f) for f in long_forms]
-    return sum(c for lf, c in s.long_forms if any(_same_meaning(_words(lf), m) for m in mine)) / total
+    mine = [content_words(f) for f in long_forms]
+    return sum(c for lf, c in s.long_forms if any(_same_meaning(content_words(lf), m) for m in mine)) / total
 
 
 def same_meaning(a: str, b: str) -> bool:
     """Two long forms of one thing: one's words within the other's, or mostly shared."""
-    return _same_meaning(_words(a), _words(b))
+    return _same_meaning(content_words(a), content_words(b))
 
 
-def _words(text: str) -> set[str]:
-    from ..normalize import variant_key
+def content_words(text: str) -> set[str]:
+    """The words of a name without its function words, singular and American: "Diffusion
+    Transformers" has the words of "Diffusion Transformer"."""
     return {variant_key(w) for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _PREPOSITIONS
             and w not in {"a", "an", "the", "and"}}
 

@@ -23,9 +23,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..corpus_stats import CorpusStats
-from ..resolve import is_short_form
 from ..model import Entity, Mention, Paper, PaperExtraction
-from ..normalize import key, slug, variant_key
+from ..normalize import is_short_form, key, slug, variant_key
 from . import context, evidence, texmap
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
@@ -525,18 +524,10 @@ class Extractor:
 
 # ---- helpers -------------------------------------------------------------------------
 
-_FUNCTION_WORDS = {"of", "from", "with", "for", "the", "a", "an", "to", "in", "on", "and", "by", "via"}
-
-
-def _content_words(text: str) -> set[str]:
-    # singular and American: "Diffusion Transformers" has the words of "Diffusion Transformer"
-    return {variant_key(w) for w in re.split(r"[\s\-]+", text.lower()) if w and w not in _FUNCTION_WORDS}
-
-
 def _same_words(a: str, b: str) -> bool:
     """'Reinforcement Learning with Human Feedback' ~ '... from Human Feedback'; not
     'Mixture-of-Denoisers' ~ 'Mixture-of-Depths'."""
-    wa, wb = _content_words(a), _content_words(b)
+    wa, wb = evidence.content_words(a), evidence.content_words(b)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 
 _SUBTITLE_NOUN = re.compile(
