@@ -11,10 +11,12 @@ import hashlib
 from functools import lru_cache
 import re
 import unicodedata
+from typing import Iterator
 
 _STRIP = re.compile(r"[\s\-\u2010-\u2015_./'\u2019]+")
 
 
+@lru_cache(maxsize=1 << 17)  # called for every candidate of every paper; names repeat
 def key(text: str) -> str:
     return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
 
@@ -235,3 +237,25 @@ def variant_key(text: str) -> str:
             t = "v"
         out.append(_american(t))
     return key("".join(out))
+
+
+
+def _word_char(c: str) -> bool:  # what ``re``'s \w matches, and the hyphen
+    return c.isalnum() or c in "_-"
+
+
+def whole_word_starts(text: str, form: str) -> Iterator[int]:
+    """Where ``form`` occurs in ``text`` as a whole word, not inside a longer word or
+    hyphenated name: the matches of ``(?<![\w-])form(?![\w-])``, without compiling a
+    pattern per name (a corpus has too many names for ``re``'s cache)."""
+    if not form:
+        return
+    n = len(form)
+    at = text.find(form)
+    while at >= 0:
+        if (at == 0 or not _word_char(text[at - 1])) and (
+                at + n == len(text) or not _word_char(text[at + n])):
+            yield at
+            at = text.find(form, at + n)
+        else:
+            at = text.find(form, at + 1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from .sentences import sentence
+from .sentences import sentence, token_texts
 
 
 @dataclass(frozen=True)
@@ -53,30 +53,43 @@ def _find_long_form(short: str, candidate: str) -> int | None:
     return start
 
 
+def _positions(items: list[str], item: str) -> list[int]:
+    """Indexes of ``item`` in ``items`` (list.index runs in C: most tokens are not it)."""
+    out, i = [], -1
+    try:
+        while True:
+            i = items.index(item, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
 def find_abbreviations(doc: Doc) -> list[Abbreviation]:
     out: list[Abbreviation] = []
-    for tok in doc:
-        if tok.text != "(" or tok.i + 2 >= len(doc):
+    texts = token_texts(doc)
+    n = len(texts)
+    for i in _positions(texts, "("):
+        if i + 2 >= n:
             continue
         # "(DPO)" or "(IN2)"; allow "(DPO;" and "(DPO,"? keep it strict: one token then ")"
-        close = tok.i + 2
-        if doc[close].text not in (")", ";", ","):
+        close = i + 2
+        if texts[close] not in (")", ";", ","):
             continue
-        short = doc[tok.i + 1: close]
+        short = doc[i + 1: close]
         if not _is_short_form(short.text):
             continue
-        sent_start = sentence(tok).start
+        sent_start = sentence(doc[i]).start
         n_short = len([c for c in short.text if c.isalnum()])
         max_words = min(n_short + 5, n_short * 2)
-        start_tok = max(sent_start, tok.i - max_words)
+        start_tok = max(sent_start, i - max_words)
         # do not cross punctuation that ends a phrase
-        for j in range(tok.i - 1, start_tok - 1, -1):
-            if doc[j].text in {",", ";", ":", "(", ")", "."} or doc[j].text.lower() in {"we", "our"}:
+        for j in range(i - 1, start_tok - 1, -1):
+            if texts[j] in {",", ";", ":", "(", ")", "."} or texts[j].lower() in {"we", "our"}:
                 start_tok = j + 1
                 break
-        if start_tok >= tok.i:
+        if start_tok >= i:
             continue
-        window = doc[start_tok: tok.i]
+        window = doc[start_tok: i]
         offset = _find_long_form(short.text, window.text)
         if offset is None:
             continue

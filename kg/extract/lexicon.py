@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model import ENTITY_TYPES
-from ..normalize import key, slug, variant_key
+from ..normalize import key, slug, variant_key, whole_word_starts
 
 LEXICON_DIR = resources.files("kg") / "lexicon"
 
@@ -91,6 +91,7 @@ class Lexicon:
         for f in entry.forms:
             self.by_key[key(f)] = entry.id
             self.generic.discard(key(f))
+        self.__dict__.pop("_lookup_cache", None)
         return entry
 
     def add_generic(self, lines: Iterable[str]) -> None:
@@ -102,6 +103,15 @@ class Lexicon:
     def lookup(self, text: str) -> LexiconEntry | None:
         """The entry ``text`` names: by key, else by variant key (a plural, a British
         spelling or TeX debris of a known name: "ViTs", "Kolmogorov-Arnold Networks")."""
+        # remembered per text (names repeat across papers); forgotten when an entry is added
+        cache = self.__dict__.setdefault("_lookup_cache", {})
+        if len(cache) > 200_000:
+            cache.clear()
+        if text not in cache:
+            cache[text] = self._lookup(text)
+        return cache[text]
+
+    def _lookup(self, text: str) -> LexiconEntry | None:
         eid = self.by_key.get(key(text))
         if eid is not None and (self.entries[eid].case_sensitive or _acronym_case_differs(self.entries[eid], text)) \
                 and not self.accepts(self.entries[eid], text):
@@ -163,7 +173,7 @@ class Lexicon:
                 if any(c.isdigit() for c in f) or matched.count("-") >= 2:
                     return True
                 acronyms = [a for a in entry.forms if sum(c.isupper() for c in a) >= 2 and " " not in a]
-                if not any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", doc_text) for a in acronyms):
+                if not any(next(whole_word_starts(doc_text, a), None) is not None for a in acronyms):
                     continue
             return True
         return False

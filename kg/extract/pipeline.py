@@ -13,6 +13,7 @@ Stages, cheapest first:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -24,12 +25,12 @@ from spacy.util import filter_spans
 
 from ..corpus_stats import CorpusStats
 from ..model import Entity, Mention, Paper, PaperExtraction
-from ..normalize import is_short_form, key, slug, variant_key
+from ..normalize import is_short_form, key, slug, variant_key, whole_word_starts
 from . import context, evidence, texmap
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
-from .sentences import sentence, text_of
+from .sentences import sentence, text_of, token_texts
 from .shapes import extend_with_version, is_name_like, shape_spans
 from .tokenizer import make_nlp
 
@@ -43,6 +44,13 @@ _STOP_EDGE = {"a", "an", "the", "and", "or", "of", "for", "in", "on", "with", "t
               "we", "our", "this", "that", "which", "is", "are", "as", "from", "via"}
 _CONNECTORS = {"of", "for", "in", "with", "and", "to", "from", "via", "on", "the", "a", "by"}
 _TITLE_NAME = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*\S")
+
+
+def _with_text(doc: Doc, text: str) -> Doc:
+    """``doc`` knowing its text (``kg.extract.sentences.text_of``): spaCy would rebuild the
+    string from the tokens, and the tokenizer keeps every character."""
+    doc.user_data["kg_text"] = text
+    return doc
 
 
 @dataclass
@@ -80,7 +88,8 @@ class Extractor:
     # ---- public interface ------------------------------------------------------------
     def extract(self, paper: Paper) -> PaperExtraction:
         clean = texmap.detex_paper(paper)
-        return self._extract_doc(paper, self.nlp(self._text(clean.paper)), clean)
+        text = self._text(clean.paper)
+        return self._extract_doc(paper, _with_text(self.nlp(text), text), clean)
 
     def pipe(self, papers: Iterable[Paper], batch_size: int = 256) -> Iterator[PaperExtraction]:
         """Extract a stream of papers lazily, one result per paper, in input order."""
@@ -94,9 +103,10 @@ class Extractor:
             if not batch:
                 return
             cleaned = [texmap.detex_paper(p) for p in batch]
-            docs = self.nlp.pipe((self._text(c.paper) for c in cleaned), batch_size=batch_size)
-            for paper, clean, doc in zip(batch, cleaned, docs):
-                yield self._extract_doc(paper, doc, clean)
+            texts = [self._text(c.paper) for c in cleaned]
+            docs = self.nlp.pipe(texts, batch_size=batch_size)
+            for paper, clean, doc, text in zip(batch, cleaned, docs, texts):
+                yield self._extract_doc(paper, _with_text(doc, text), clean)
 
     # ---- stages ----------------------------------------------------------------------
     @staticmethod
@@ -388,8 +398,7 @@ class Extractor:
                 evidence.corpus_established(self.stats, f) for f in forms):
             proposed_rule = None  # "we propose a finite state machine ...": a term papers write in lower case
         title_name = members[0].extras.get("title_name")
-        if proposed_rule is None and title_name and any(
-                re.match(re.escape(title_name) + r"[-\s]\S", f) for f in forms):
+        if proposed_rule is None and title_name and any(_extends_name(f, title_name) for f in forms):
             proposed_rule = "proposed:title-variant"  # "PROBE-Bench", "SenseNova-MARS-8B" of "PROBE: ..."
         if proposed_rule is None and entry is None and base is None and self._coined(members, forms):
             proposed_rule = "proposed:coined"
@@ -524,6 +533,14 @@ class Extractor:
 
 # ---- helpers -------------------------------------------------------------------------
 
+def _extends_name(form: str, name: str) -> bool:
+    """``form`` is ``name`` with a hyphenated or spaced part after it ("PROBE-Bench" of
+    "PROBE"): ``re.match(re.escape(name) + r"[-\s]\S", form)`` without a pattern per name."""
+    n = len(name)
+    return (form.startswith(name) and len(form) > n + 1 and (form[n] == "-" or form[n].isspace())
+            and not form[n + 1].isspace())
+
+
 def _same_words(a: str, b: str) -> bool:
     """'Reinforcement Learning with Human Feedback' ~ '... from Human Feedback'; not
     'Mixture-of-Denoisers' ~ 'Mixture-of-Depths'."""
@@ -590,13 +607,45 @@ _INTRO_TRIGGER = re.compile(
     r"technique|algorithm|paradigm|system|strategy|pipeline)\s*,?\s*)?)$", re.I)
 
 
+# the verbs of _INTRO_TRIGGER alone: a cheap test that one is near before the full one
+_INTRO_VERBS = ("propose", "introduce", "present", "called", "named", "dubbed", "termed", "coined")
+# characters that re.IGNORECASE matches to an ASCII letter, which str.lower() keeps apart
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _intro_verb_starts(text: str) -> list[int]:
+    """Where a verb of _INTRO_TRIGGER may start (a superset), found with str.find: a
+    case-insensitive regex tried at every character cost more than the rest of the rule."""
+    low = text.lower()
+    if len(low) != len(text) or _FOLDS_TO_ASCII.search(text):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        low = _FOLDS_TO_ASCII.sub(lambda m: {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}[m.group()], low)
+    out = []
+    for verb in _INTRO_VERBS:
+        at = low.find(verb)
+        while at >= 0:
+            out.append(at)
+            at = low.find(verb, at + 1)
+    return sorted(out)
+
+
 def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     """Capitalised multi-word names right after 'we propose', 'called' and the like."""
     out = []
-    for tok in doc:
-        if not tok.is_title or tok.i == 0:
+    text = text_of(doc)
+    verbs = _intro_verb_starts(text)
+    if not verbs:
+        return out
+    texts = token_texts(doc)
+    for i in range(1, len(texts)):
+        if not texts[i].istitle():  # (spaCy's Token.is_title)
             continue
-        left = text_of(doc)[max(sentence(tok).start_char, tok.idx - 120): tok.idx]
+        tok = doc[i]
+        # the trigger must lie in the 120 characters before the name
+        k = bisect_left(verbs, tok.idx - 120)
+        if k == len(verbs) or verbs[k] >= tok.idx:
+            continue
+        left = text[max(sentence(tok).start_char, tok.idx - 120): tok.idx]
         if not _INTRO_TRIGGER.search(left):
             continue
         end = tok.i + 1
@@ -665,13 +714,14 @@ def _repeats(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
     covered = [(c.start, c.end) for c in cands]
     out = []
     for form, c in {c.text: c for c in cands if c.rule != "lexicon"}.items():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text_of(doc)):
-            if any(s < m.end() and m.start() < e for s, e in covered):
+        for start in whole_word_starts(text_of(doc), form):
+            end = start + len(form)
+            if any(s < end and start < e for s, e in covered):
                 continue
-            if doc.char_span(m.start(), m.end()) is None:
+            if doc.char_span(start, end) is None:
                 continue
-            out.append(Candidate(m.start(), m.end(), form, "repeat", c.entry))
-            covered.append((m.start(), m.end()))
+            out.append(Candidate(start, end, form, "repeat", c.entry))
+            covered.append((start, end))
     return out
 
 

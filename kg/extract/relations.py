@@ -86,18 +86,21 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
     proposed = [e for e in entities if e.proposed]
     title_main = next((e for e in proposed if "title-name" in e.rule), None)
     out: dict[tuple[str, str, str], Relation] = {}
+    mains = [_main_for(proposed, title_main, head_types) for _, _, head_types, _ in TRIGGERS]
     for s0, s1 in _sentences(doc):
         ments = [(c, cand_entity[id(c)]) for c in cands
                  if s0 <= c.start and c.end <= s1 and id(c) in cand_entity]
         if not ments:
             continue
+        types = {e.type for _, e in ments}
         # what 'it' may refer back to: the names before this sentence
         prev_ments = [(c, cand_entity[id(c)]) for c in cands if c.end <= s0 and id(c) in cand_entity]
         sentence = text[s0:s1]
         in_title = s0 < title_end
         contrast = _contrast_zone(text, s0, s1, ments)
-        for rel, pattern, head_types, tail_types in TRIGGERS:
-            main = _main_for(proposed, title_main, head_types)
+        for (rel, pattern, head_types, tail_types), main in zip(TRIGGERS, mains):
+            if tail_types and not types & tail_types:
+                continue  # no name here could be the tail
             for m in pattern.finditer(sentence):
                 t_start, t_end = s0 + m.start(), s0 + m.end()
                 # "N-BEATS", "ResNet-based": a trigger word inside a name is no trigger

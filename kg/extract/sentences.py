@@ -1,13 +1,14 @@
-"""Sentence lookup in O(log n).
+"""Per-``Doc`` lookups computed once and kept in ``doc.user_data``: sentences, text, token texts.
 
 ``Token.sent`` and ``Span.sent`` walk the document's sentences on every call, which made
-extraction quadratic in abstract length. The boundaries are computed once per ``Doc`` and
-kept in ``doc.user_data``.
+extraction quadratic in abstract length; ``doc.text`` rebuilds the string and ``doc[i].text``
+makes a ``Token`` object on every access. Here each is computed once per ``Doc``.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
 
+from spacy.attrs import ORTH, SENT_START
 from spacy.tokens import Doc, Span, Token
 
 _KEY = "kg_sentence_starts"
@@ -16,7 +17,9 @@ _KEY = "kg_sentence_starts"
 def _starts(doc: Doc) -> list[int]:
     starts = doc.user_data.get(_KEY)
     if starts is None:
-        starts = [s.start for s in doc.sents]
+        # the sentencizer's marks read as one array (1: starts a sentence), not as Spans
+        flags = doc.to_array(SENT_START).tolist()
+        starts = [i for i, f in enumerate(flags) if f == 1] or ([0] if len(doc) else [])
         doc.user_data[_KEY] = starts
     return starts
 
@@ -25,16 +28,21 @@ def sentence(obj: Token | Span) -> Span:
     """The sentence that holds a token or (the start of) a span."""
     doc = obj.doc
     i = obj.i if isinstance(obj, Token) else obj.start
-    starts = _starts(doc)
-    k = bisect_right(starts, i) - 1
-    end = starts[k + 1] if k + 1 < len(starts) else len(doc)
-    return doc[starts[k]:end]
+    return _sentence_spans(doc)[bisect_right(_starts(doc), i) - 1]
 
 
 def sentences(doc: Doc) -> list[Span]:
-    starts = _starts(doc)
-    ends = starts[1:] + [len(doc)]
-    return [doc[s:e] for s, e in zip(starts, ends)]
+    return list(_sentence_spans(doc))
+
+
+def _sentence_spans(doc: Doc) -> list[Span]:
+    # made once per Doc: a new Span per lookup was a visible share of extraction time
+    spans = doc.user_data.get("kg_sentence_spans")
+    if spans is None:
+        starts = _starts(doc)
+        spans = [doc[s:e] for s, e in zip(starts, starts[1:] + [len(doc)])]
+        doc.user_data["kg_sentence_spans"] = spans
+    return spans
 
 
 def text_of(doc: Doc) -> str:
@@ -44,3 +52,15 @@ def text_of(doc: Doc) -> str:
         text = doc.text
         doc.user_data["kg_text"] = text
     return text
+
+
+def token_texts(doc: Doc) -> list[str]:
+    """The text of each token, cached: reading ``doc[i].text`` makes a ``Token`` object per
+    access, which was a large share of extraction time."""
+    texts = doc.user_data.get("kg_token_texts")
+    if texts is None:
+        strings = doc.vocab.strings
+        texts = [strings[o] for o in doc.to_array(ORTH).tolist()]
+        doc.user_data["kg_token_texts"] = texts
+    return texts
+

@@ -8,8 +8,11 @@ version or size ("BLOOM 175B", "Llama 3.1", "UL2 20B") stays part of the name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
+
+from .sentences import token_texts
 
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9\-+.@']*[A-Za-z0-9+]$")
 _CAMEL = re.compile(r"^[A-Za-z]*[a-z][A-Z][A-Za-z0-9\-]*$|^[A-Z][a-z]+[A-Z]")
@@ -46,7 +49,10 @@ _AT_METRIC = re.compile(r"^[A-Za-z]+@(?:\d[\d.]*|k|K)$")
 _BARE_VERSION = re.compile(r"^[vV]\d+(?:\.\d+)*$")
 
 
+@lru_cache(maxsize=1 << 17)  # token texts repeat (Zipf): most calls are a dict lookup
 def is_name_like(text: str) -> bool:
+    if text.isalpha() and (text.islower() or text[0].isupper() and text[1:].islower()):
+        return False  # a word ("model", "Transformer"): most tokens, and no rule below takes one
     # "Self-Supervised", "Image-Video": capitalised words joined by hyphens (as in titles);
     # "pre-LLM", "non-DPO": a lowercase prefix on another name
     if _AT_METRIC.match(text) or _BARE_VERSION.match(text):
@@ -69,25 +75,22 @@ def is_name_like(text: str) -> bool:
 def shape_spans(doc: Doc) -> list[Span]:
     """Spans of tokens shaped like names, with a following version/size kept on."""
     spans: list[Span] = []
-    i = 0
-    n = len(doc)
-    while i < n:
-        tok = doc[i]
-        if is_name_like(tok.text):
+    end = 0
+    for i in [i for i, text in enumerate(token_texts(doc)) if is_name_like(text)]:
+        if i >= end:  # not inside the version of the span before
             span = extend_with_version(doc, doc[i:i + 1])
             spans.append(span)
-            i = span.end
-        else:
-            i += 1
+            end = span.end
     return spans
 
 
 def extend_with_version(doc: Doc, span: Span) -> Span:
     """The span with a following version or size and a preceding protocol word kept on."""
+    texts = token_texts(doc)
     end = span.end
-    while end < len(doc) and _VERSION.match(doc[end].text) and doc[end - 1].whitespace_:
+    while end < len(texts) and _VERSION.match(texts[end]) and doc[end - 1].whitespace_:
         end += 1
     start = span.start
-    if start > 0 and doc[start - 1].text in PROTOCOL_PREFIXES and doc[start - 1].whitespace_:
+    if start > 0 and texts[start - 1] in PROTOCOL_PREFIXES and doc[start - 1].whitespace_:
         start -= 1
-    return doc[start:end]
+    return span if (start, end) == (span.start, span.end) else doc[start:end]
