@@ -23,7 +23,9 @@ def key(text: str) -> str:
 
 def slug(text: str) -> str:
     """A readable, URL-safe entity id: 'Direct Preference Optimization' -> 'direct-preference-optimization'."""
-    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    # Greek letters by name, not dropped: "π0.5" is pi0.5, not 0.5; "PanGu-α" is pangu-alpha
+    s = "".join(_GREEK.get(c.lower(), c) if "\u0370" <= c <= "\u03ff" else c for c in text)
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
     s = re.sub(r"[^a-z0-9.+]+", "-", s).strip("-")
     if not s:
         s = "x" + hashlib.sha1(text.encode()).hexdigest()[:10]

@@ -206,3 +206,18 @@ def test_a_kind_of_data_and_a_toolkit_are_not_artifacts(ex, extractor):
     assert not names(ex, "The code is in the Munich Quantum Toolkit (MQT) repository.")
     # title words capitalised to spell an acronym: the shipped statistics know "implicit"
     assert not names(extractor, "ImPlicit Self-ImprovemenT helps.", title="ImPlicit Self-ImprovemenT")
+
+
+def test_a_long_form_naming_another_kind_of_thing_is_not_the_known_acronym(ex):
+    # the lexicon knows GAIA only by its acronym, as a benchmark
+    found = names(ex, "We build a GUI Action Critic's Data Flywheel System (GAIA) for agents.")
+    assert all(e.id != "gaia" for e in found.values())
+    found = names(ex, "We propose the Geometry-Adaptive Integral Autoencoder (GAIA).")
+    assert all(e.id != "gaia" for e in found.values())
+    assert names(ex, "We evaluate agents on GAIA and WebArena.")["GAIA"].id == "gaia"
+
+
+def test_a_long_form_spelled_without_its_hyphen_is_the_known_name(ex):
+    found = names(ex, "We solve PDEs with PhysicsInformed Neural Networks (PINNs) and supervised finetuning (SFT).")
+    assert found["PhysicsInformed Neural Networks"].id == "physics-informed-neural-networks"
+    assert found["supervised finetuning"].id == "supervised-fine-tuning"

@@ -95,3 +95,11 @@ def test_degenerate_inputs():
     assert variant_key("   ") == ""
     assert variant_key(r"\emph{}") == ""
     assert isinstance(variant_key("$$"), str)
+
+
+def test_slug_names_greek_letters_instead_of_dropping_them():
+    # "π0.5" once got the id "0.5", shared by anything else spelled with a dropped letter
+    assert slug("π0.5") == "pi0.5"
+    assert slug("PanGu-α") == "pangu-alpha"
+    assert slug("Ω-Net") == "omega-net"
+    assert slug("Direct Preference Optimization") == "direct-preference-optimization"

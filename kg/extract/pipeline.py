@@ -326,9 +326,12 @@ class Extractor:
             defined = [c for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
             long_forms = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2]
             # (an entry known only by a word-like name, Falcon, is not what a paper spells out as
-            # the acronym FALCON; one known only by its acronym, CLOOB, may well be)
+            # the acronym FALCON; one known only by its acronym, CLOOB, may well be, unless the
+            # long form names another kind of thing: "GUI Action Critic's Data Flywheel System
+            # (GAIA)" is no benchmark)
             if defined and (not any(_same_words(c.text, f) for c in defined for f in long_forms) if long_forms
-                            else not any(f.isupper() for f in entry.forms)):
+                            else not any(f.isupper() for f in entry.forms)
+                            or _names_other_kind(entry, [c.text for c in defined])):
                 entry = None
                 for c in members:
                     c.entry = None
@@ -533,6 +536,19 @@ class Extractor:
 
 # ---- helpers -------------------------------------------------------------------------
 
+def _names_other_kind(entry: LexiconEntry, long_forms: list[str]) -> bool:
+    """A long form whose head says data where the entry is a method or model, or the
+    reverse ("Geometry-Adaptive Integral Autoencoder" for the benchmark GAIA), or names no
+    artifact at all ("... Data Flywheel System", "Mean Absolute Error"). A task head says
+    nothing: benchmarks are named for their task ("Massive Multitask Language Understanding")."""
+    is_data = entry.type in ("Dataset", "Benchmark")
+    for long in long_forms:
+        typ, rule = evidence.long_form_type(long)
+        if typ is not None and (typ in ("Dataset", "Benchmark")) != is_data or rule.startswith("not-artifact:"):
+            return True
+    return False
+
+
 def _extends_name(form: str, name: str) -> bool:
     """``form`` is ``name`` with a hyphenated or spaced part after it ("PROBE-Bench" of
     "PROBE"): ``re.match(re.escape(name) + r"[-\s]\S", form)`` without a pattern per name."""
@@ -542,8 +558,11 @@ def _extends_name(form: str, name: str) -> bool:
 
 
 def _same_words(a: str, b: str) -> bool:
-    """'Reinforcement Learning with Human Feedback' ~ '... from Human Feedback'; not
+    """'Reinforcement Learning with Human Feedback' ~ '... from Human Feedback', and
+    'PhysicsInformed Neural Networks' ~ 'Physics-Informed Neural Network' (one spelling); not
     'Mixture-of-Denoisers' ~ 'Mixture-of-Depths'."""
+    if variant_key(a) == variant_key(b):
+        return True
     wa, wb = evidence.content_words(a), evidence.content_words(b)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 

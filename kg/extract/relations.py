@@ -101,6 +101,8 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
         for (rel, pattern, head_types, tail_types), main in zip(TRIGGERS, mains):
             if tail_types and not types & tail_types:
                 continue  # no name here could be the tail
+            if main is None and len(ments) < 2:
+                continue  # a head and a tail are two names here, or the paper's own and one
             for m in pattern.finditer(sentence):
                 t_start, t_end = s0 + m.start(), s0 + m.end()
                 # "N-BEATS", "ResNet-based": a trigger word inside a name is no trigger
@@ -707,14 +709,22 @@ def _distinct_parts(name: str) -> list[str]:
 def _list_run(text: str, tails):
     """The mentions that follow the trigger as one list: 'A, B, and C'."""
     run = [tails[0]]
-    for prev, cur in zip(tails, tails[1:]):
+    prev, in_parens = tails[0], False
+    for cur in tails[1:]:
         gap = text[prev[0].end:cur[0].start]
+        if cur[1] is prev[1] and re.fullmatch(r"\s*\(\s*", gap):
+            prev, in_parens = cur, True  # "supervised finetuning (SFT), DPO": one item, its acronym
+            continue
+        if in_parens:
+            gap = re.sub(r"^\s*\)", "", gap)
+            in_parens = False
         if re.fullmatch(r"[\s,]*(?:and|or|as well as)?[\s,]*(?:\([^)]*\)[\s,]*)?(?:and|or)?\s*(?:the\s+)?"
                         r"(?:even\s+)?(?:(?:[\w-]+\s+){0,3}(?:such\s+as|including|like|e\.g\.,?)\s+)?", gap, re.I) or \
                 re.fullmatch(r"\s*\([^)]*\)\s*[\s,]*(?:and|or)?\s*", gap) or \
                 re.fullmatch(r"[\s,]*(?:and\s+)?[-+]?\d[\d.,]*\s*(?:%|\\%|points?|pp)?\s*(?:[\w@-]+\s+){0,2}?"
                              r"(?:on|in)\s+(?:the\s+)?", gap, re.I):
             run.append(cur)
+            prev = cur
         else:
             break
     return run
