@@ -795,33 +795,9 @@ def _short_form(text: str) -> bool:
     return _is_short_form(text) and not text.isdigit()
 
 
-def _initials_long_form(short: str, window: str) -> int | None:
-    """Start of the long form whose word initials spell ``short`` ("Proximal Policy
-    Optimization (PPO)", "Low-Rank Adaptation (LoRA)", "Internet of Things (IoT)"), where
-    Schwartz-Hearst would match letters inside words ("Policy Optimization")."""
-    letters = [c.lower() for c in short if c.isalpha()]
-    if not letters or any(c.isdigit() for c in short):
-        return None
-    words = list(re.finditer(r"[^\s\-\u2010\u2011/]+", window))
-    li = len(letters) - 1
-    for w in reversed(words):
-        t = w.group().lower().lstrip("\"'(\u201c")
-        if not t:
-            return None
-        if li >= 0 and t[0] == letters[li]:
-            li -= 1
-            if li < 0:
-                return w.start() + (len(w.group()) - len(w.group().lstrip("\"'(\u201c")))
-        elif t in _CONNECT or t in {"a", "an"}:
-            continue
-        else:
-            return None
-    return None
-
-
 def _long_form(sent: str, paren: int, short: str) -> tuple[int, int] | None:
     """Char span of the long form before the parenthesis at ``paren``, Schwartz-Hearst style."""
-    from .extract.abbreviations import _find_long_form
+    from .extract.abbreviations import _find_long_form, initials_long_form
     n_short = len([c for c in short if c.isalnum()])
     max_words = min(n_short + 5, n_short * 2)
     end = paren
@@ -840,7 +816,7 @@ def _long_form(sent: str, paren: int, short: str) -> tuple[int, int] | None:
         return None
     ws = words[0].start()
     window = sent[ws:end]
-    off = _initials_long_form(short, window)
+    off = initials_long_form(short, window)
     if off is None:
         off = _find_long_form(short, window)
     if off is None:

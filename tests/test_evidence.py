@@ -221,3 +221,10 @@ def test_a_long_form_spelled_without_its_hyphen_is_the_known_name(ex):
     found = names(ex, "We solve PDEs with PhysicsInformed Neural Networks (PINNs) and supervised finetuning (SFT).")
     assert found["PhysicsInformed Neural Networks"].id == "physics-informed-neural-networks"
     assert found["supervised finetuning"].id == "supervised-fine-tuning"
+
+
+def test_a_long_form_is_found_by_its_word_initials_first(ex):
+    # Schwartz-Hearst alone matches the P of PPO inside "Policy": "Policy Optimisation"
+    found = names(ex, "We train the policy with Proximal Policy Optimisation (PPO) and a Mesh Memory Protocol (MMP).")
+    assert "Proximal Policy Optimisation" in found and found["Proximal Policy Optimisation"].aliases == ["PPO"]
+    assert "Mesh Memory Protocol" in found

@@ -1,12 +1,14 @@
 """Abbreviation definitions: "Direct Preference Optimization (DPO)" joins long and short form.
 
-The Schwartz & Hearst (2003) algorithm, as in scispaCy's abbreviation detector: for a
+First the long form whose word initials spell the short form; else the Schwartz & Hearst
+(2003) algorithm, as in scispaCy's abbreviation detector: for a
 parenthesised short form, walk the characters of the short form backwards through the
 words before the parenthesis; the long form starts at the word where the first character
 of the short form is matched at a word start.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
@@ -28,6 +30,35 @@ def _is_short_form(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     # at least one capital: "DPO", "CLOOB", "DeAL", "LbT", "IN2"; not "e.g." or "ours"
     return len(letters) >= 2 and any(c.isupper() for c in letters)
+
+
+# words a long form may hold that give no letter to its acronym ("Internet of Things (IoT)")
+_CONNECTORS = {"of", "for", "and", "in", "on", "with", "to", "the", "a", "an"}
+
+
+def initials_long_form(short: str, window: str) -> int | None:
+    """Start of the long form whose word initials spell ``short`` ("Proximal Policy
+    Optimization (PPO)", "Low-Rank Adaptation (LoRA)", "Internet of Things (IoT)"), where
+    Schwartz-Hearst would match letters inside words ("Policy Optimization")."""
+    letters = [c.lower() for c in short if c.isalpha()]
+    if not letters or any(c.isdigit() for c in short):
+        return None
+    words = list(re.finditer(r"[^\s\-\u2010\u2011/]+", window))
+    li = len(letters) - 1
+    for w in reversed(words):
+        t = w.group().lower().lstrip("\"'(\u201c")
+        if not t:
+            return None
+        if li >= 0 and t[0] == letters[li]:
+            li -= 1
+            if li < 0:
+                return w.start() + (len(w.group()) - len(w.group().lstrip("\"'(\u201c")))
+        elif t in _CONNECTORS:
+            continue
+        else:
+            return None
+    return None
+
 
 
 def _find_long_form(short: str, candidate: str) -> int | None:
@@ -90,7 +121,11 @@ def find_abbreviations(doc: Doc) -> list[Abbreviation]:
         if start_tok >= i:
             continue
         window = doc[start_tok: i]
-        offset = _find_long_form(short.text, window.text)
+        # word initials first ("Proximal Policy Optimization (PPO)"), else letters inside
+        # words too ("Low-Rank Adaptation (LoRA)"), as Schwartz-Hearst
+        offset = initials_long_form(short.text, window.text)
+        if offset is None:
+            offset = _find_long_form(short.text, window.text)
         if offset is None:
             continue
         char_start = window.start_char + offset
