@@ -194,6 +194,7 @@ _ISE_WORDS = re.compile(
 _BRITISH_HINT = re.compile(r"is|ys|our|ll|re|ogue|nce|grey|age|ement|artef|alumin|scep|ae|oe")
 
 
+@lru_cache(maxsize=1 << 16)
 def _american(w: str) -> str:
     if not _BRITISH_HINT.search(w) or _ISE_WORDS.search(w):
         return w
@@ -207,10 +208,11 @@ def _clean(text: str) -> str:
     t = _SIGNS.sub("", text)
     t = _TEX_CMD.sub(lambda m: _TEX_GREEK.get(m.group(1), ""), t)
     t = _TEX_SYMBOL.sub(lambda m: m.group(1) if m.group(1) in "&%#_" else "", t)
-    t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", t))
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = "".join(_GREEK.get(c.lower(), c) if "\u0370" <= c <= "\u03ff" else c for c in t)
-    t = t.replace("\u00d7", "x").replace("\u2212", "-")
+    if not t.isascii():  # (ASCII has no accents, Greek or Unicode signs to fold)
+        t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", t))
+        t = "".join(c for c in t if not unicodedata.combining(c))
+        t = "".join(_GREEK.get(c.lower(), c) if "\u0370" <= c <= "\u03ff" else c for c in t)
+        t = t.replace("\u00d7", "x").replace("\u2212", "-")
     t = _DROP.sub(" ", t)
     t = _POSSESSIVE.sub("", t)
     return _ZERO_VERSION.sub(r"\1", t)

@@ -9,6 +9,7 @@ import re
 
 from spacy.tokens import Doc, Span
 
+from . import prefilter
 from .sentences import sentence, text_of, token_texts
 
 # Head nouns that type the name they follow or precede: "the X benchmark", "dataset X".
@@ -132,10 +133,7 @@ def _tail_word(left: str) -> str:
 def _may_introduce_list(left: str) -> bool:
     """False when ``left`` holds none of _LIST_INTRO's introducers (checked as that
     case-insensitive pattern matches them, with the letters that fold to ASCII)."""
-    if "(" in left or ":" in left:
-        return True
-    low = left.replace("\u017f", "s").replace("\u0131", "i").replace("\u0130", "i").lower()
-    return any(w in low for w in ("such", "includ", "like", "e.g", "namely"))
+    return "(" in left or ":" in left or prefilter.has_any(prefilter.fold(left), ("such", "includ", "like", "e.g", "namely"))
 
 
 def type_from_neighbours(doc: Doc, span: Span) -> tuple[str, str] | None:

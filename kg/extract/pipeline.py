@@ -26,7 +26,7 @@ from spacy.util import filter_spans
 from ..corpus_stats import CorpusStats
 from ..model import Entity, Mention, Paper, PaperExtraction
 from ..normalize import is_short_form, key, slug, variant_key, whole_word_starts
-from . import context, evidence, texmap
+from . import context, evidence, prefilter, texmap
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
@@ -77,7 +77,7 @@ class Extractor:
         the statistics of 100k arXiv cs abstracts shipped with kg by default."""
         self.lexicon = lexicon or Lexicon.load(extra_lexicons)
         self.stats = corpus_stats if corpus_stats is not None else CorpusStats.default()
-        self.nlp = make_nlp()
+        self.nlp = make_nlp(sentencizer=False)  # sentences: kg.extract.sentences
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for entry in self.lexicon.entries.values():
             variants = set()
@@ -628,31 +628,13 @@ _INTRO_TRIGGER = re.compile(
 
 # the verbs of _INTRO_TRIGGER alone: a cheap test that one is near before the full one
 _INTRO_VERBS = ("propose", "introduce", "present", "called", "named", "dubbed", "termed", "coined")
-# characters that re.IGNORECASE matches to an ASCII letter, which str.lower() keeps apart
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
-def _intro_verb_starts(text: str) -> list[int]:
-    """Where a verb of _INTRO_TRIGGER may start (a superset), found with str.find: a
-    case-insensitive regex tried at every character cost more than the rest of the rule."""
-    low = text.lower()
-    if len(low) != len(text) or _FOLDS_TO_ASCII.search(text):
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        low = _FOLDS_TO_ASCII.sub(lambda m: {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}[m.group()], low)
-    out = []
-    for verb in _INTRO_VERBS:
-        at = low.find(verb)
-        while at >= 0:
-            out.append(at)
-            at = low.find(verb, at + 1)
-    return sorted(out)
-
-
 def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     """Capitalised multi-word names right after 'we propose', 'called' and the like."""
     out = []
     text = text_of(doc)
-    verbs = _intro_verb_starts(text)
+    # (str.find on the folded text: a case-insensitive regex tried at every character cost
+    # more than the rest of the rule)
+    verbs = prefilter.starts_of(prefilter.fold(text), _INTRO_VERBS)
     if not verbs:
         return out
     texts = token_texts(doc)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc
 
 from .evidence import spelled_out
+from . import prefilter
 from .sentences import sentence, sentences, text_of
 
 from ..model import Entity, Evidence, Relation, Result
@@ -61,6 +62,16 @@ TRIGGERS: list[tuple[str, re.Pattern, set[str] | None, set[str] | None]] = [
         r"relies\s+on|rely\s+on|powered\s+by|via|through|by\s+means\s+of)\b", re.I),
      None, {"Method", "Model", "Dataset"}),
 ]
+# Words every match of a trigger holds (after kg.extract.prefilter.fold): a sentence with
+# none of them is not searched. (evaluated_on and uses have words too common to help.)
+_TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
+    "outperforms": ("outperform", "surpass", "beat", "exceed", "better", "superior", "improv", "gain",
+                    "higher", "stronger"),
+    "compared_with": ("compar", "competitive", "par", "rival", "match"),
+    "trained_on": ("train", "tun", "learn"),
+    "based_on": ("based", "buil", "top", "initiali", "tuned", "derived", "extend", "adapt", "variant",
+                 "version", "distilled", "starting", "upon"),
+}
 _SUBJECT_WE = re.compile(r"\b(?:we|our|ours|it|this\s+(?:paper|work|method|model|approach|framework)|"
                          r"the\s+(?:proposed|resulting|framework|approach|architecture|pipeline)|our\s+\w+)\b", re.I)
 # the subject pronoun's clause ends before the trigger: "we find that existing methods, which use X"
@@ -93,6 +104,7 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
         if not ments:
             continue
         types = {e.type for _, e in ments}
+        folded = None
         # what 'it' may refer back to: the names before this sentence
         prev_ments = [(c, cand_entity[id(c)]) for c in cands if c.end <= s0 and id(c) in cand_entity]
         sentence = text[s0:s1]
@@ -103,6 +115,11 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                 continue  # no name here could be the tail
             if main is None and len(ments) < 2:
                 continue  # a head and a tail are two names here, or the paper's own and one
+            words = _TRIGGER_WORDS.get(rel)
+            if words is not None:
+                folded = folded if folded is not None else prefilter.fold(sentence)
+                if not prefilter.has_any(folded, words):
+                    continue
             for m in pattern.finditer(sentence):
                 t_start, t_end = s0 + m.start(), s0 + m.end()
                 # "N-BEATS", "ResNet-based": a trigger word inside a name is no trigger

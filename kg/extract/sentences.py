@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from spacy.attrs import ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, ORTH, SENT_START
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span, Token
 
 _KEY = "kg_sentence_starts"
@@ -17,10 +18,37 @@ _KEY = "kg_sentence_starts"
 def _starts(doc: Doc) -> list[int]:
     starts = doc.user_data.get(_KEY)
     if starts is None:
-        # the sentencizer's marks read as one array (1: starts a sentence), not as Spans
-        flags = doc.to_array(SENT_START).tolist()
-        starts = [i for i, f in enumerate(flags) if f == 1] or ([0] if len(doc) else [])
+        # a sentencizer's marks read as one array (1: starts a sentence), not as Spans;
+        # without marks (kg's extractor runs no sentencizer), the same rule on the arrays
+        if doc.has_annotation("SENT_START"):
+            flags = doc.to_array(SENT_START).tolist()
+            starts = [i for i, f in enumerate(flags) if f == 1]
+        else:
+            starts = _sentencizer_starts(token_texts(doc), doc.to_array(IS_PUNCT).tolist())
         doc.user_data[_KEY] = starts
+    return starts
+
+
+_PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
+
+
+def _sentencizer_starts(texts: list[str], is_punct: list[int]) -> list[int]:
+    """Sentence starts by spaCy's Sentencizer rule (``Sentencizer.predict``): a sentence
+    ends at a sentence-final character and the next starts at the first token after it that
+    is no punctuation; computed on token arrays, without a ``Token`` object per token."""
+    if not texts:
+        return []
+    starts = [0]
+    n, after = len(texts), 0
+    for i in [i for i, text in enumerate(texts) if text in _PUNCT_CHARS]:
+        if i < after:
+            continue  # within the punctuation that ended the last sentence
+        k = i + 1
+        while k < n and (is_punct[k] or texts[k] in _PUNCT_CHARS):
+            k += 1
+        if k < n:
+            starts.append(k)
+        after = k
     return starts
 
 
