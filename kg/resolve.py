@@ -26,7 +26,7 @@ The rules, in order:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .model import Entity, PaperExtraction, Relation
@@ -35,17 +35,52 @@ from .normalize import is_short_form, slug, variant_key
 DOMINANT_SHARE = 0.7  # of an acronym's definitions that must agree for a bare use to join
 
 
+@dataclass
+class ResolverState:
+    """What pass 1 learns of a corpus, and all that pass 2 reads: mergeable, so that parts of
+    a corpus can be observed apart (on several machines, ``kg.distributed``) and their states
+    combined. ``a.merge(b)`` is the state of observing ``a``'s papers, then ``b``'s: counts
+    add, sets join and a key's lexicon id is the first one seen (``a``'s). The merge is
+    associative, so any tree of merges over the parts, kept in input order, gives exactly
+    the state of one sequential pass (the same counts, ids and even key order)."""
+    spellings: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # variant key -> names as written
+    short_to_long: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # short key -> long keys
+    fixed_ids: dict[str, str] = field(default_factory=dict)  # variant key -> lexicon id, for known entities
+    proposers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # key of a coined name -> papers
+
+    def merge(self, other: "ResolverState") -> "ResolverState":
+        """A new state: this one's observations, then ``other``'s (neither is changed)."""
+        out = ResolverState()
+        for mine, theirs, into in ((self.spellings, other.spellings, out.spellings),
+                                   (self.short_to_long, other.short_to_long, out.short_to_long)):
+            for part in (mine, theirs):
+                for k, counts in part.items():
+                    into[k].update(counts)  # adds; a new name goes last, as in one pass
+        out.fixed_ids = dict(self.fixed_ids)
+        for k, eid in other.fixed_ids.items():
+            out.fixed_ids.setdefault(k, eid)  # the first paper to name a key fixes its id
+        for part in (self.proposers, other.proposers):
+            for k, papers in part.items():
+                out.proposers[k] |= papers
+        return out
+
+
 class Resolver:
-    def __init__(self, *, lexicon=None, corpus_stats=None) -> None:
+    def __init__(self, *, lexicon=None, corpus_stats=None, state: ResolverState | None = None) -> None:
         """``lexicon``: a :class:`kg.extract.lexicon.Lexicon` for canonical labels (loaded
         when needed); ``corpus_stats``: background :class:`kg.corpus_stats.CorpusStats` for
-        the meaning of bare acronyms (the shipped file by default; pass ``False`` for none)."""
-        self.spellings: dict[str, Counter] = defaultdict(Counter)  # variant key -> names as written
-        self.short_to_long: dict[str, Counter] = defaultdict(Counter)  # short key -> long keys
-        self.fixed_ids: dict[str, str] = {}  # variant key -> lexicon id, for known entities
-        self.proposers: dict[str, set[str]] = defaultdict(set)  # key of a coined name -> papers
+        the meaning of bare acronyms (the shipped file by default; pass ``False`` for none);
+        ``state``: what pass 1 learnt elsewhere (:meth:`ResolverState.merge` of the states of
+        a corpus's parts), to resolve with it and observe no more."""
+        self.state = state if state is not None else ResolverState()
         self._lexicon = lexicon
         self._stats = corpus_stats
+
+    # the tables of pass 1, held by ``self.state``
+    spellings = property(lambda self: self.state.spellings)
+    short_to_long = property(lambda self: self.state.short_to_long)
+    fixed_ids = property(lambda self: self.state.fixed_ids)
+    proposers = property(lambda self: self.state.proposers)
 
     # ---- pass 1 ----------------------------------------------------------------------
     def observe(self, ex: PaperExtraction) -> None:
@@ -144,8 +179,7 @@ class Resolver:
         entry = self._lexicon_entries().get(eid)
         if entry is None or not entry.case_sensitive:
             return True
-        squash = lambda x: x.replace("-", "").replace(" ", "")
-        return any(squash(name) == squash(f) for f in entry.forms)
+        return any(_same_spelling(name, f) for f in entry.forms)
 
     def _lexicon_entries(self) -> dict:
         entries = getattr(self, "_entries", None)
@@ -202,6 +236,18 @@ class Resolver:
             relations.append(replace(r, head_id=h, tail_id=t, head=seen[h].name if h in seen else r.head,
                                      tail=seen[t].name if t in seen else r.tail))
         return PaperExtraction(paper=ex.paper, entities=entities, relations=relations, results=ex.results)
+
+
+def _same_spelling(name: str, form: str) -> bool:
+    """``name`` is written as the case-sensitive known ``form``: letter for letter (spaces,
+    hyphens and a plural s aside: "Segment Anything Models"), or in other capitals when the
+    known name is a word ("MixUp" of Mixup, "Text8" of text8) and ``name`` is no acronym
+    ("SPIDER" is not Spider, "CaMeL" is not CAMEL)."""
+    a, b = name.replace("-", "").replace(" ", ""), form.replace("-", "").replace(" ", "")
+    if a in (b, b + "s"):
+        return True
+    word_like = b[:1].isupper() and b[1:].islower() or b.islower()
+    return a.lower() == b.lower() and word_like and not a.isupper()
 
 
 def _most_frequent(names: Counter) -> str:

@@ -156,3 +156,84 @@ def test_a_case_sensitive_known_name_is_joined_only_as_written():
     b = ex("b", ent("STAR", type_="Model"))  # an RNA-seq aligner, written in capitals
     ra, rb = resolve([a, b], lexicon=lex, corpus_stats=False)
     assert rb.entities[0].id != "self-taught-reasoner"
+
+
+def test_a_case_sensitive_known_word_joins_its_other_capitals_and_plural_but_not_an_acronym():
+    lex = _lexicon({"name": "Mixup", "type": "Method", "case_sensitive": True},
+                   {"name": "Spider", "type": "Benchmark", "case_sensitive": True},
+                   {"name": "Segment Anything Model", "aliases": ["SAM"], "type": "Model", "case_sensitive": True})
+    known = ex("k", ent("Mixup", id_="mixup", rule="lexicon", type_rule="lexicon", type_="Method"),
+               ent("Spider", id_="spider", rule="lexicon", type_rule="lexicon", type_="Benchmark"),
+               ent("Segment Anything Model", ["SAM"], id_="segment-anything-model", rule="lexicon",
+                   type_rule="lexicon"))
+    other = ex("o", ent("MixUp", type_="Method"), ent("SPIDER", type_="Method"),
+               ent("Segment Anything Models", ["SAMs"]))
+    _, ro = resolve([known, other], lexicon=lex, corpus_stats=False)
+    assert [e.id for e in ro.entities] == ["mixup", "spider--own", "segment-anything-model"]
+
+
+# ---- a mergeable pass 1 (issue 9: past one machine) -----------------------------------
+
+def _raw_sample(extractor):
+    from kg.build import iter_papers
+    from kg.readers import ReadReport
+    return list(extractor.pipe(iter_papers(None, None, ReadReport())))
+
+
+def _observed(extractor, exs):
+    from kg.resolve import Resolver
+    r = Resolver(lexicon=extractor.lexicon)
+    r.observe_all(exs)
+    return r.state
+
+
+def _dump(state):
+    """Every table of a state, in its key order (a merge must give even the same order)."""
+    return ([(k, list(c.items())) for k, c in state.spellings.items()],
+            [(k, list(c.items())) for k, c in state.short_to_long.items()],
+            list(state.fixed_ids.items()),
+            [(k, sorted(v)) for k, v in state.proposers.items()])
+
+
+def _tree(states):
+    while len(states) > 1:
+        states = [states[i].merge(states[i + 1]) if i + 1 < len(states) else states[i]
+                  for i in range(0, len(states), 2)]
+    return states[0]
+
+
+def test_merged_partition_states_are_the_sequential_state(extractor):
+    from functools import reduce
+    exs = _raw_sample(extractor)
+    whole = _observed(extractor, exs)
+    # a real corpus: every table is in use, keys are shared across partitions
+    assert whole.fixed_ids and whole.proposers and whole.short_to_long
+    assert any(sum(c.values()) > 1 for c in whole.spellings.values())
+    for size in (1, 5, 16, 30, len(exs)):
+        parts = [_observed(extractor, exs[i:i + size]) for i in range(0, len(exs), size)]
+        left = reduce(lambda a, b: a.merge(b), parts)
+        right = reduce(lambda a, b: b.merge(a), reversed(parts))
+        for merged in (left, right, _tree(parts)):
+            assert merged == whole
+            assert _dump(merged) == _dump(whole), size
+
+
+def test_resolving_with_a_merged_state_gives_the_sequential_output(extractor):
+    from kg.resolve import Resolver
+    exs = _raw_sample(extractor)
+    merged = _tree([_observed(extractor, exs[i:i + 8]) for i in range(0, len(exs), 8)])
+    r = Resolver(lexicon=extractor.lexicon, state=merged)
+    assert [r.resolve(x).to_json() for x in exs] == [x.to_json() for x in resolve(exs, lexicon=extractor.lexicon)]
+
+
+def test_merge_keeps_the_first_lexicon_id_and_changes_neither_side(extractor):
+    a = ex("a", ent("GPT-4", id_="gpt-4", rule="lexicon", type_rule="lexicon"))
+    b = ex("b", ent("GPT-4", id_="gpt-4o", rule="lexicon", type_rule="lexicon"),
+           ent("Foo Net", ["FN"], type_="Model"))
+    sa, sb = _observed(extractor, [a]), _observed(extractor, [b])
+    before = _dump(sa), _dump(sb)
+    ab, ba = sa.merge(sb), sb.merge(sa)
+    assert ab.fixed_ids["gpt4"] == "gpt-4" and ba.fixed_ids["gpt4"] == "gpt-4o"
+    assert ab == _observed(extractor, [a, b]) and ba == _observed(extractor, [b, a])
+    assert ab.spellings["gpt4"]["GPT-4"] == 2
+    assert (_dump(sa), _dump(sb)) == before  # a merge is a new state
