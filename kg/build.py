@@ -3,11 +3,14 @@
 Pass 1 reads the papers lazily, extracts each and writes the raw extractions to a
 temporary JSON-lines file while the resolver learns the corpus's spellings and
 abbreviations. Pass 2 streams that file back, resolves canonical ids, writes
-``mentions.jsonl`` and grows the NetworkX graph. Only the graph and the resolver's table
-of surface forms are held in memory.
+``mentions.jsonl`` and gathers the per-entity aggregates (``kg.aggregate``); the exports
+then read ``mentions.jsonl`` back with them (``write_exports``). Only the resolver's table
+of surface forms and one record per distinct entity are held in memory (and the NetworkX
+graph, when ``build(graph=True)`` asks for it).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -22,6 +25,7 @@ from tqdm import tqdm
 
 from . import graph as kgraph
 from ._resources import package_file
+from .aggregate import Aggregates, passes
 from .atomic import atomic_files, atomic_path, atomic_write
 from .cache import ExtractionCache
 from .corpus_stats import CorpusStats
@@ -125,16 +129,27 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
 
 def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue, workers,
                        summary: BuildSummary, mapping=None, cache_dir=None,
-                       corpus_stats=()) -> Iterator[PaperExtraction]:
+                       corpus_stats=(), dask=None) -> Iterator[PaperExtraction]:
     """Read, extract and resolve; write each paper's line to ``out_path`` (atomically) and
-    pass it on; count what was read, skipped and found into ``summary``."""
+    pass it on; count what was read, skipped and found into ``summary``. ``dask``: extract
+    and resolve on that cluster (``kg.distributed``); the papers are read here either way."""
     report = ReadReport()
-    extractor = Extractor(extra_lexicons=lexicons, corpus_stats=load_corpus_stats(corpus_stats))
+    if dask is not None:
+        from . import distributed
+        # the lexicon and statistics alone: the workers build the extractors
+        extractor = distributed.ExtractorSource(lexicons, corpus_stats)
+    else:
+        extractor = Extractor(extra_lexicons=lexicons, corpus_stats=load_corpus_stats(corpus_stats))
     papers = iter_papers(inputs, fmt, report, on_issue, mapping=mapping)
     cache = ExtractionCache(cache_dir, extractor) if cache_dir is not None else None
+    if dask is not None:
+        stream = distributed.extract_resolved(papers, dask, extractor, workers=workers, cache=cache,
+                                              progress=progress)
+    else:
+        stream = extract_resolved(papers, extractor, progress, workers=workers, cache=cache)
     try:
         with atomic_write(out_path) as fh:
-            for ex in extract_resolved(papers, extractor, progress, workers=workers, cache=cache):
+            for ex in stream:
                 fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
                 _count(summary, ex)
                 yield ex
@@ -165,13 +180,15 @@ def _inputs(inputs) -> list | None:
 
 def extract_to_file(inputs, out_path, *, fmt=None, lexicons=(), progress=False,
                     on_issue=None, workers: int = 1, mapping: dict[str, str] | None = None,
-                    cache: str | Path | None = None, corpus_stats: Sequence[str | Path] = ()) -> BuildSummary:
-    """``kg extract``: one JSON line per paper, entities with canonical ids."""
+                    cache: str | Path | None = None, corpus_stats: Sequence[str | Path] = (),
+                    dask=None) -> BuildSummary:
+    """``kg extract``: one JSON line per paper, entities with canonical ids. ``dask``: as
+    for :func:`build`."""
     inputs = _inputs(inputs)
     check_inputs(inputs, fmt, mapping)
     summary = BuildSummary()
     for _ in _write_extractions(Path(out_path), inputs, fmt, lexicons, progress, on_issue, workers,
-                                summary, mapping, cache, corpus_stats):
+                                summary, mapping, cache, corpus_stats, dask):
         pass
     return summary
 
@@ -201,8 +218,9 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
           on_warning: Callable[[str], None] | None = None,
           cache: str | Path | None = None,
           corpus_stats: Sequence[str | Path] = (),
-          store: bool = False) -> tuple[nx.MultiDiGraph, BuildSummary]:
-    """``kg build``: the graph and every export written to ``out_dir``.
+          store: bool = False, dask=None,
+          graph: bool = True) -> tuple[nx.MultiDiGraph | None, BuildSummary]:
+    """``kg build``: every export written to ``out_dir``, and the NetworkX graph.
 
     ``inputs``: paths (files, directories, ``-`` for standard input; default: the bundled
     sample).  Every option is checked before anything is read or written: an unknown
@@ -210,7 +228,15 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
     ``on_issue`` is told of each input problem, ``on_warning`` of data left out of an export
     (a url that is not a valid IRI).  ``store``: also write ``graph.oxigraph/``, the on-disk
     pyoxigraph store that ``kg query OUT`` opens without parsing (``kg build`` writes it
-    unless ``--no-store``)."""
+    unless ``--no-store``).
+
+    The exports never need the graph: they are written from ``mentions.jsonl`` (the resolved
+    stream) and the per-entity aggregates of one pass (``kg.aggregate``), so memory follows
+    the number of distinct entities, not of papers. ``graph=True`` (the default) also grows
+    the whole NetworkX graph (about 6 kB a paper) and returns it, for analytics and
+    notebooks; ``graph=False`` (what ``kg build`` does) returns ``(None, summary)``, and the
+    graph can be built later from the export: ``kg.graph.build_graph(
+    kg.aggregate.read_extractions(OUT / "mentions.jsonl"))``."""
     inputs = _inputs(inputs)
     check_formats(rdf_formats, graph_formats)
     check_inputs(inputs, fmt, mapping)
@@ -219,14 +245,28 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
     # every file is written into a staging folder and the set switched in at the end, at
     # once: a build that fails or is killed leaves the previous set whole (kg/atomic.py)
     with atomic_files(out, EXPORT_NAMES) as stage:
-        g = kgraph.build_graph(_write_extractions(stage / "mentions.jsonl", inputs, fmt, lexicons,
-                                                  progress, on_issue, workers, summary, mapping,
-                                                  cache, corpus_stats))
-        summary.files += write_exports(g, stage, rdf_formats=rdf_formats, html=html,
+        mentions = stage / "mentions.jsonl"
+        agg = Aggregates()
+        stream = _aggregated(_write_extractions(mentions, inputs, fmt, lexicons, progress,
+                                                on_issue, workers, summary, mapping, cache,
+                                                corpus_stats, dask), agg)
+        if graph:
+            g = kgraph.build_graph(stream)
+        else:
+            g = None
+            for _ in stream:
+                pass
+        summary.files += write_exports(mentions, stage, rdf_formats=rdf_formats, html=html,
                                        graph_formats=graph_formats, on_warning=on_warning,
-                                       store=store)
+                                       store=store, aggregates=agg)
     summary.files = [out / f.name for f in summary.files]
     return g, summary
+
+
+def _aggregated(stream: Iterable[PaperExtraction], agg: Aggregates) -> Iterator[PaperExtraction]:
+    for ex in stream:
+        agg.add(ex)
+        yield ex
 
 
 #: every file ``build`` may write into its folder
@@ -234,13 +274,62 @@ EXPORT_NAMES = ("mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "g
                 "graph.jsonld", "graph.html", "graph.oxigraph")
 
 
-def write_exports(g: nx.MultiDiGraph, out: Path, rdf_formats=RDF_FORMATS, html=True,
+def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
                   graph_formats: Sequence[str] = ("graphml",), on_warning=None,
-                  store: bool = False) -> list[Path]:
-    """Write the exports of ``g`` into ``out``; with ``store`` (and some RDF format), also the
-    pyoxigraph store ``graph.oxigraph/``, bulk-loaded from the N-Triples file just written
-    (else the Turtle or JSON-LD one)."""
+                  store: bool = False, *, aggregates: Aggregates | None = None) -> list[Path]:
+    """Write the exports of a resolved stream into ``out``; with ``store`` (and some RDF
+    format), also the pyoxigraph store ``graph.oxigraph/``, bulk-loaded from the N-Triples
+    file just written (else the Turtle or JSON-LD one).
+
+    ``source``: the stream (the path of its ``mentions.jsonl``, a list of extractions:
+    ``kg.aggregate.passes``) with its ``aggregates`` (None: computed here, one more read);
+    or a NetworkX graph (``kg.graph``), written by the graph-based writers. From the stream,
+    GraphML / GEXF, RDF and the page's choice of nodes are written in ONE read of it, the
+    page in a second read (of what it shows only): no graph of everything is built."""
     check_formats(rdf_formats, graph_formats)
+    out = Path(out)
+    if hasattr(source, "out_edges"):
+        return _write_graph_exports(source, out, rdf_formats, html, graph_formats, on_warning,
+                                    store)
+    from .rdf import RDFExport
+    from .views import PageSelector, write_page
+    read = passes(source)
+    agg = aggregates if aggregates is not None else Aggregates.of(read())
+    files: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        graph_out = []
+        for name in GRAPH_FORMATS:
+            if name in graph_formats:
+                fh = stack.enter_context(atomic_write(out / f"graph.{name}"))
+                graph_out.append(kgraph.GraphExport(fh, agg, name))
+                files.append(out / f"graph.{name}")
+        rdf = None
+        if rdf_formats:
+            rdf = stack.enter_context(RDFExport(out, tuple(rdf_formats), on_warning,
+                                                aggregates=agg))
+        selector = PageSelector(agg) if html else None
+        consumers = [*graph_out, *([rdf] if rdf is not None else []),
+                     *([selector] if selector is not None else [])]
+        for i, ex in enumerate(read()):
+            for c in consumers:
+                c.add(i, ex)
+        for w in graph_out:
+            w.close()
+    if rdf is not None:  # its files are in place once the block is left
+        files += rdf.paths
+        if store:
+            from .query import STORE_NAME, write_store
+            first = next(f"graph.{f}" for f in ("nt", "ttl", "jsonld") if f in rdf_formats)
+            files.append(write_store(out / first, out / STORE_NAME))
+    if selector is not None:
+        files.append(write_page(source, out / "graph.html", aggregates=agg,
+                                selection=selector.result()))
+    return files
+
+
+def _write_graph_exports(g: nx.MultiDiGraph, out: Path, rdf_formats, html, graph_formats,
+                         on_warning, store) -> list[Path]:
+    """The exports of a graph held in memory (``write_exports(g, ...)``)."""
     files = []
     if "graphml" in graph_formats:
         graphml = out / "graph.graphml"

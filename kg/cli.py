@@ -5,6 +5,7 @@ Each subcommand parses its options, calls one library function and prints what i
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -53,10 +54,30 @@ def _issue_printer(issue) -> None:
 def _input_errors():
     """Errors a user can fix (bad file, bad lexicon) print as one line, not a traceback."""
     from ._resources import PackageDataError
+    from .distributed import DaskError
     from .extract import LexiconError
     from .readers import InputError
-    return (InputError, LexiconError, PackageDataError, FileNotFoundError, IsADirectoryError,
-            PermissionError)
+    return (InputError, LexiconError, PackageDataError, DaskError, FileNotFoundError,
+            IsADirectoryError, PermissionError)
+
+
+@contextmanager
+def _dask_client(dask, workers, inputs, fmt, mapping):
+    """--dask: the cluster, connected (or started) once the inputs are checked and before
+    anything is read; None without --dask. -j sizes ``local`` only."""
+    if dask is None:
+        yield None
+        return
+    from click.core import ParameterSource
+    explicit_j = click.get_current_context().get_parameter_source("workers") is not ParameterSource.DEFAULT
+    if dask != "local" and explicit_j:
+        raise click.UsageError("-j sets the worker processes of --dask local; a cluster has the "
+                               "workers started on it (dask worker --nworkers N --nthreads 1)")
+    from .build import check_inputs
+    from .distributed import connect
+    check_inputs(list(inputs) or None, fmt, mapping)
+    with connect(dask, workers if explicit_j else None) as client:
+        yield client
 
 
 def _parse_map(ctx, param, pairs) -> dict[str, str]:
@@ -88,7 +109,8 @@ def input_options(fn):
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar (default: when on a terminal)."),
         click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-                     help="Processes for extraction."),
+                     help="Processes for extraction (with --dask local: the cluster's worker "
+                          "processes, default 2)."),
         click.option("--corpus-stats", "corpus_stats", multiple=True,
                      type=click.Path(exists=True, dir_okay=False),
                      help="Statistics of your own corpus (written by `kg corpus-stats`) to add to the "
@@ -96,6 +118,11 @@ def input_options(fn):
         click.option("--cache", "cache", type=click.Path(file_okay=False),
                      help="Keep each paper's extraction in this folder and reuse it on the next "
                           "run (incremental builds: only new or changed papers are extracted)."),
+        click.option("--dask", "dask", metavar="ADDRESS",
+                     help="Extract and resolve on a Dask cluster: its scheduler (tcp://host:8786, "
+                          "or the file of --scheduler-file), or `local` for a LocalCluster here "
+                          "(-j processes, default 2). Same output as without; needs "
+                          "pip install 'kg-ml[dask]'."),
     ]):
         fn = option(fn)
     return fn
@@ -125,7 +152,7 @@ def _parse_rdf(ctx, param, value: str) -> tuple[str, ...]:
               help="Skip graph.oxigraph/, the pyoxigraph store that `kg query OUT` and `kg serve "
                    "OUT` open without parsing the export (`kg load OUT` makes it later).")
 def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress, workers, corpus_stats,
-          cache, no_store):
+          cache, dask, no_store):
     """Build the knowledge graph from INPUTS (default: the bundled sample corpus).
 
     An input is a file, a directory (every input file in it and below) or - (standard input).
@@ -134,12 +161,14 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        _, summary = run_build(inputs or None, out_dir, fmt=fmt, lexicons=lexicons, progress=progress,
-                               rdf_formats=rdf, html=not no_html, on_issue=_issue_printer,
-                               workers=workers, mapping=mapping,
-                               graph_formats=("graphml", "gexf") if gexf else ("graphml",),
-                               on_warning=lambda msg: click.echo(f"warning: {msg}", err=True),
-                               cache=cache, corpus_stats=corpus_stats, store=not no_store)
+        with _dask_client(dask, workers, inputs, fmt, mapping) as client:
+            _, summary = run_build(inputs or None, out_dir, fmt=fmt, lexicons=lexicons,
+                                   progress=progress, rdf_formats=rdf, html=not no_html,
+                                   on_issue=_issue_printer, workers=workers, mapping=mapping,
+                                   graph_formats=("graphml", "gexf") if gexf else ("graphml",),
+                                   on_warning=lambda msg: click.echo(f"warning: {msg}", err=True),
+                                   cache=cache, corpus_stats=corpus_stats, store=not no_store,
+                                   dask=client, graph=False)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:  # a full disk, a folder that cannot be written: one line
@@ -156,15 +185,17 @@ def build(inputs, out_dir, fmt, mapping, lexicons, no_html, rdf, gexf, progress,
 @click.option("-o", "--out", "out_path", default="mentions.jsonl", show_default=True,
               type=click.Path(dir_okay=False), help="Output file, one JSON object per paper.")
 @input_options
-def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers, corpus_stats, cache):
+def extract(inputs, out_path, fmt, mapping, lexicons, progress, workers, corpus_stats, cache, dask):
     """Extract entities and relations only: one JSON line per paper."""
     from .build import extract_to_file
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        summary = extract_to_file(inputs or None, out_path, fmt=fmt, lexicons=lexicons,
-                                  progress=progress, on_issue=_issue_printer, workers=workers,
-                                  mapping=mapping, cache=cache, corpus_stats=corpus_stats)
+        with _dask_client(dask, workers, inputs, fmt, mapping) as client:
+            summary = extract_to_file(inputs or None, out_path, fmt=fmt, lexicons=lexicons,
+                                      progress=progress, on_issue=_issue_printer, workers=workers,
+                                      mapping=mapping, cache=cache, corpus_stats=corpus_stats,
+                                      dask=client)
     except _input_errors() as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:

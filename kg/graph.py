@@ -10,17 +10,28 @@ Edges (edge key = relation name, so a MultiDiGraph holds one edge per relation a
   paper -> entity   rel="mentions" or "proposes"; paper, field, start, end, text (the first
                     mention), spans (every mention: (field, start, end)), rule, confidence
   entity -> entity  rel in RELATION_TYPES; paper, field, start, end, sentence, rule, confidence
+
+A paper's node and edges are functions of its extraction alone (:func:`paper_attrs`,
+:func:`mention_edges`, :func:`relation_edges`); an entity node is what
+:class:`kg.aggregate.EntityAggregate` computes over the papers. The build writes GraphML and
+GEXF from the stream with those (:class:`GraphExport`), without a graph of everything;
+:func:`build_graph` holds the whole graph, for analytics, views and notebooks.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from itertools import combinations
-from typing import Iterable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import networkx as nx
 
-from .model import ENTITY_TYPES, PaperExtraction
+from .aggregate import EntityAggregate
+from .model import ENTITY_TYPES, Paper, PaperExtraction, Relation
+
+if TYPE_CHECKING:
+    from .aggregate import Aggregates
 
 PAPER, ENTITY = "paper", "entity"
 
@@ -37,52 +48,94 @@ def build_graph(extractions: Iterable[PaperExtraction]) -> nx.MultiDiGraph:
     """One node per paper and per canonical entity; typed edges carrying their provenance.
 
     Entities must already carry canonical ids (``kg.resolve``): the same id in two papers
-    becomes one node.
+    becomes one node. The whole graph is held in memory (about 6 kB a paper); the build's
+    exports read the stream instead (``kg.aggregate``), and this is for analytics, views and
+    notebooks.
     """
     g = nx.MultiDiGraph()
+    aggs: dict[str, EntityAggregate] = {}
     for ex in extractions:
-        add_extraction(g, ex)
+        _add(g, ex, aggs)
     return g
 
 
 def add_extraction(g: nx.MultiDiGraph, ex: PaperExtraction) -> None:
-    p = ex.paper
-    pn = paper_node(p.id)
-    g.add_node(pn, kind=PAPER, label=p.title, title=p.title, abstract=p.abstract,
-               date=p.date or "", url=p.url or "", authors=list(p.authors))
+    """Add one paper's extraction to ``g`` (its entity nodes' counts, types and aliases
+    updated as :class:`kg.aggregate.EntityAggregate` computes them)."""
+    _add(g, ex, None)
+
+
+def paper_attrs(p: Paper) -> dict[str, Any]:
+    """The node attributes of ``paper:<id>``."""
+    d: dict[str, Any] = {"kind": PAPER, "label": p.title, "title": p.title, "abstract": p.abstract,
+                         "date": p.date or "", "url": p.url or "", "authors": list(p.authors)}
     if p.citekey:
-        g.nodes[pn]["citekey"] = p.citekey
+        d["citekey"] = p.citekey
+    return d
+
+
+def mention_edges(ex: PaperExtraction) -> dict[tuple[str, str], dict[str, Any]]:
+    """The paper's edges to its entities: (entity node, key) -> attributes, in the order the
+    graph holds them. The key is the relation (``mentions`` / ``proposes``), so an entity the
+    paper lists twice with one relation is one edge (the later listing's attributes)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    pid = ex.paper.id
+    for e in ex.entities:
+        first = e.mentions[0] if e.mentions else None
+        rel = "proposes" if e.proposed else "mentions"
+        out[(entity_node(e.id), rel)] = {
+            "rel": rel, "paper": pid, "field": first.field if first else "",
+            "start": first.start if first else -1, "end": first.end if first else -1,
+            "text": first.text if first else e.name,
+            "spans": [(m.field, m.start, m.end) for m in e.mentions],
+            "rule": e.rule, "confidence": e.confidence}
+    return out
+
+
+def relation_edges(ex: PaperExtraction, known: Callable[[Relation], bool]
+                   ) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The paper's relation edges: (head node, tail node, key) -> attributes, the key
+    ``<rel>|<paper id>`` (one edge per relation, pair and paper: the last statement's
+    evidence). ``known(relation)``: whether both its entities are nodes by then."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    pid = ex.paper.id
+    for r in ex.relations:
+        if not known(r):
+            continue
+        out[(entity_node(r.head_id), entity_node(r.tail_id), f"{r.rel}|{pid}")] = {
+            "rel": r.rel, "paper": pid, "field": r.evidence.field, "start": r.evidence.start,
+            "end": r.evidence.end, "sentence": r.evidence.text, "rule": r.rule,
+            "confidence": r.confidence}
+    return out
+
+
+def _add(g: nx.MultiDiGraph, ex: PaperExtraction, aggs: dict[str, EntityAggregate] | None) -> None:
+    pn = paper_node(ex.paper.id)
+    g.add_node(pn, **paper_attrs(ex.paper))
+    nodes = g.nodes
     for e in ex.entities:
         en = entity_node(e.id)
         if en not in g:
-            g.add_node(en, kind=ENTITY, label=e.label or e.name, type=e.type, aliases=[], papers=0,
-                       proposed_by=0)
-        data = g.nodes[en]
-        data["papers"] += 1
-        # the node's type is the one most of its papers give it (ties by name)
-        votes = dict(data.get("type_papers", ()))
-        votes[e.type] = votes.get(e.type, 0) + 1
-        data["type_papers"] = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-        data["type"] = data["type_papers"][0][0]
-        if e.proposed:
-            data["proposed_by"] += 1
-        for form in [e.name, *e.aliases]:
-            if form != data["label"] and form not in data["aliases"]:
-                data["aliases"].append(form)
-        first = e.mentions[0] if e.mentions else None
-        rel = "proposes" if e.proposed else "mentions"
-        g.add_edge(pn, en, key=rel, rel=rel, paper=p.id,
-                   field=first.field if first else "", start=first.start if first else -1,
-                   end=first.end if first else -1, text=first.text if first else e.name,
-                   spans=[(m.field, m.start, m.end) for m in e.mentions],
-                   rule=e.rule, confidence=e.confidence)
-    for r in ex.relations:
-        h, t = entity_node(r.head_id), entity_node(r.tail_id)
-        if h not in g or t not in g or h == t:
-            continue
-        g.add_edge(h, t, key=f"{r.rel}|{p.id}", rel=r.rel, paper=p.id, field=r.evidence.field,
-                   start=r.evidence.start, end=r.evidence.end, sentence=r.evidence.text,
-                   rule=r.rule, confidence=r.confidence)
+            a = EntityAggregate.new(e)
+            a.add(e)
+            g.add_node(en, **a.attrs())
+        else:
+            a = aggs.get(e.id) if aggs is not None else None
+            if a is None:
+                a = EntityAggregate.from_attrs(e.id, nodes[en])
+            a.add(e)
+            nodes[en].update(a.attrs())
+        if aggs is not None:
+            aggs[e.id] = a
+    for (en, key), d in mention_edges(ex).items():
+        g.add_edge(pn, en, key=key, **d)
+
+    def known(r: Relation) -> bool:
+        return (r.head_id != r.tail_id and entity_node(r.head_id) in g
+                and entity_node(r.tail_id) in g)
+
+    for (h, t, key), d in relation_edges(ex, known).items():
+        g.add_edge(h, t, key=key, **d)
 
 
 # ---- analytics: plain functions over the graph ------------------------------------
@@ -212,3 +265,207 @@ def to_gexf_ready(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
             if k in d:
                 d[f"span_{k}"] = d.pop(k)
     return h
+
+
+# ---- GraphML, written in a stream ------------------------------------------------------
+# The build writes graph.graphml paper by paper from the resolved stream and the entity
+# aggregates (kg.aggregate), not from a graph of everything: the keys are declared up front
+# from this fixed schema (attribute, GraphML type), entity nodes come first, then each paper
+# node with its edges. networkx.read_graphml (and kg.views.load_graphml) reads it back to
+# the graph to_graphml_ready(build_graph(...)) gives, but for edge ids, which follow the
+# stream ("e0", "e1", ... paper by paper). GraphExport / write_graph_file below.
+
+GRAPHML_NODE_KEYS: tuple[tuple[str, str], ...] = (
+    ("kind", "string"), ("label", "string"), ("title", "string"), ("abstract", "string"),
+    ("date", "string"), ("url", "string"), ("authors", "string"), ("citekey", "string"),
+    ("type", "string"), ("aliases", "string"), ("papers", "long"), ("proposed_by", "long"),
+    ("type_papers", "string"))
+GRAPHML_EDGE_KEYS: tuple[tuple[str, str], ...] = (
+    ("rel", "string"), ("paper", "string"), ("field", "string"), ("start", "long"),
+    ("end", "long"), ("text", "string"), ("spans", "string"), ("sentence", "string"),
+    ("rule", "string"), ("confidence", "double"))
+
+_XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_XML_ATTR = {**_XML_TEXT, '"': "&quot;", "\n": "&#10;", "\t": "&#09;"}
+_XML_TEXT_RE = re.compile("[&<>\r]")
+_XML_ATTR_RE = re.compile('[&<>\r"\n\t]')
+
+
+def _xml_text(s: str) -> str:
+    s = xml_safe(s)
+    return _XML_TEXT_RE.sub(lambda m: _XML_TEXT[m.group(0)], s) if _XML_TEXT_RE.search(s) else s
+
+
+def _xml_attr(s: str) -> str:
+    s = xml_safe(s)
+    return _XML_ATTR_RE.sub(lambda m: _XML_ATTR[m.group(0)], s) if _XML_ATTR_RE.search(s) else s
+
+
+def _typed_values(keys: dict[str, tuple[str, str]], attrs: dict[str, Any],
+                  escape: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+    """(key id, text) of each attribute with a value, as its declared type writes it."""
+    for k, v in attrs.items():
+        kid, t = keys[k]
+        if v is None:
+            continue
+        if t == "long":
+            yield kid, str(int(v))
+        elif t == "double":
+            yield kid, str(float(v))
+        else:
+            yield kid, escape(str(_scalar(v)))
+
+
+class GraphMLStreamWriter:
+    """GraphML written element by element to ``fh`` (text, UTF-8): ``node(id, attrs)``,
+    ``edge(u, v, attrs)`` (ids ``e0``, ``e1``, ...), then ``close()``. Attributes are those
+    of :data:`GRAPHML_NODE_KEYS` / :data:`GRAPHML_EDGE_KEYS` (others are an error); lists
+    become '|'-joined strings and text loses what XML cannot hold, as in
+    :func:`to_graphml_ready`."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.edges = 0
+        self._node_keys = {name: (f"d{i}", t) for i, (name, t) in enumerate(GRAPHML_NODE_KEYS)}
+        n = len(GRAPHML_NODE_KEYS)
+        self._edge_keys = {name: (f"d{n + i}", t) for i, (name, t) in enumerate(GRAPHML_EDGE_KEYS)}
+        fh.write("<?xml version='1.0' encoding='utf-8'?>\n"
+                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+                 'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+        for scope, keys in (("node", self._node_keys), ("edge", self._edge_keys)):
+            for name, (kid, t) in keys.items():
+                fh.write(f'  <key id="{kid}" for="{scope}" attr.name="{name}" attr.type="{t}" />\n')
+        fh.write('  <graph edgedefault="directed">\n')
+
+    def _data(self, keys: dict[str, tuple[str, str]], attrs: dict[str, Any]) -> str:
+        return "".join(f'      <data key="{kid}">{text}</data>\n' if text else
+                       f'      <data key="{kid}" />\n'
+                       for kid, text in _typed_values(keys, attrs, _xml_text))
+
+    def node(self, node: str, attrs: dict[str, Any]) -> None:
+        self.fh.write(f'    <node id="{_xml_attr(node)}">\n{self._data(self._node_keys, attrs)}    </node>\n')
+
+    def edge(self, u: str, v: str, attrs: dict[str, Any]) -> None:
+        self.fh.write(f'    <edge source="{_xml_attr(u)}" target="{_xml_attr(v)}" id="e{self.edges}">\n'
+                      f'{self._data(self._edge_keys, attrs)}    </edge>\n')
+        self.edges += 1
+
+    def close(self) -> None:
+        self.fh.write("  </graph>\n</graphml>\n")
+
+
+# ---- GEXF, written in a stream ---------------------------------------------------------
+# As GraphML, with GEXF's layout: the attributes declared up front, <nodes> (entities from
+# the aggregates, then each paper) and <edges>, which the stream gives paper by paper along
+# with the nodes, so they wait in an unnamed temporary file until the nodes are written.
+# networkx.read_gexf reads it back to the graph to_gexf_ready(build_graph(...)) gives, but
+# for edge ids (here in stream order). No modification date: the same input, the same bytes.
+
+GEXF_NODE_KEYS: tuple[tuple[str, str], ...] = tuple(
+    (name, t) for name, t in GRAPHML_NODE_KEYS if name != "label")  # the label is the node's own
+GEXF_EDGE_KEYS: tuple[tuple[str, str], ...] = tuple(
+    ({"start": "span_start", "end": "span_end"}.get(name, name), t)
+    for name, t in GRAPHML_EDGE_KEYS) + (("networkx_key", "string"),)
+
+
+class GEXFStreamWriter:
+    """GEXF 1.2 written element by element: ``node(id, attrs)`` (before any edge),
+    ``edge(u, v, attrs)``, then ``close()``. ``spool``: a text file the edges wait in
+    until the nodes are done (default: an unnamed temporary file)."""
+
+    def __init__(self, fh: IO[str], spool: IO[str] | None = None) -> None:
+        import tempfile
+        self.fh = fh
+        self.spool = spool if spool is not None else tempfile.TemporaryFile(
+            "w+", encoding="utf-8", prefix="kg-gexf-")
+        self.edges = 0
+        self._node_keys = {name: (str(i), t) for i, (name, t) in enumerate(GEXF_NODE_KEYS)}
+        n = len(GEXF_NODE_KEYS)
+        self._edge_keys = {name: (str(n + i), t) for i, (name, t) in enumerate(GEXF_EDGE_KEYS)}
+        fh.write("<?xml version='1.0' encoding='utf-8'?>\n"
+                 '<gexf xmlns="http://www.gexf.net/1.2draft" '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 'xsi:schemaLocation="http://www.gexf.net/1.2draft '
+                 'http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n'
+                 '  <meta>\n    <creator>kg</creator>\n  </meta>\n'
+                 '  <graph defaultedgetype="directed" mode="static" name="">\n')
+        for cls, keys in (("edge", self._edge_keys), ("node", self._node_keys)):
+            fh.write(f'    <attributes mode="static" class="{cls}">\n')
+            for name, (kid, t) in keys.items():
+                fh.write(f'      <attribute id="{kid}" title="{name}" type="{t}" />\n')
+            fh.write("    </attributes>\n")
+        fh.write("    <nodes>\n")
+
+    def _values(self, keys: dict[str, tuple[str, str]], attrs: dict[str, Any]) -> str:
+        out = "".join(f'          <attvalue for="{kid}" value="{text}" />\n'
+                      for kid, text in _typed_values(keys, attrs, _xml_attr))
+        return "        <attvalues>\n" + out + "        </attvalues>\n" if out else ""
+
+    def node(self, node: str, attrs: dict[str, Any]) -> None:
+        attrs = dict(attrs)
+        label = attrs.pop("label", node)
+        self.fh.write(f'      <node id="{_xml_attr(node)}" label="{_xml_attr(str(label))}">\n'
+                      f'{self._values(self._node_keys, attrs)}      </node>\n')
+
+    def edge(self, u: str, v: str, attrs: dict[str, Any]) -> None:
+        d = {{"start": "span_start", "end": "span_end"}.get(k, k): x for k, x in attrs.items()}
+        d["networkx_key"] = f"e{self.edges}"
+        self.spool.write(f'      <edge source="{_xml_attr(u)}" target="{_xml_attr(v)}" '
+                         f'id="{self.edges}">\n{self._values(self._edge_keys, d)}      </edge>\n')
+        self.edges += 1
+
+    def close(self) -> None:
+        import shutil
+        self.fh.write("    </nodes>\n    <edges>\n")
+        self.spool.flush()
+        self.spool.seek(0)
+        shutil.copyfileobj(self.spool, self.fh, 1 << 20)
+        self.spool.close()
+        self.fh.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+class GraphExport:
+    """``graph.graphml`` or ``graph.gexf`` from the resolved stream: ``add(ordinal,
+    extraction)`` for each paper in stream order, then ``close()``. The entity nodes (from
+    ``aggregates``, which must be those of the same stream) are written first."""
+
+    def __init__(self, fh: IO[str], aggregates: "Aggregates", fmt: str = "graphml") -> None:
+        self.w = GraphMLStreamWriter(fh) if fmt == "graphml" else GEXFStreamWriter(fh)
+        self.agg = aggregates
+        for a in aggregates.entities.values():
+            self.w.node(entity_node(a.id), a.attrs())
+
+    def add(self, ordinal: int, ex: PaperExtraction) -> None:
+        w = self.w
+        pn = paper_node(ex.paper.id)
+        w.node(pn, paper_attrs(ex.paper))
+        for (en, _), d in mention_edges(ex).items():
+            w.edge(pn, en, d)
+        if ex.relations:
+            for (h, t, _), d in relation_edges(ex, lambda r: self.agg.known(r, ordinal)).items():
+                w.edge(h, t, d)
+
+    def close(self) -> None:
+        self.w.close()
+
+
+def write_graph_file(source, aggregates: "Aggregates | None", path, fmt: str = "graphml") -> Path:
+    """Write ``graph.graphml`` (``fmt="gexf"``: ``graph.gexf``) of a resolved stream (a
+    ``mentions.jsonl`` path, a list, ...: :func:`kg.aggregate.passes`) to ``path``,
+    atomically, in a stream. ``aggregates``: those of the same stream (None: computed here,
+    one more pass)."""
+    from .aggregate import Aggregates, passes
+    from .atomic import atomic_write
+    if fmt not in ("graphml", "gexf"):
+        raise ValueError(f"unknown graph format {fmt!r}: graphml or gexf")
+    read = passes(source)
+    agg = aggregates if aggregates is not None else Aggregates.of(read())
+    path = Path(path)
+    with atomic_write(path) as fh:
+        out = GraphExport(fh, agg, fmt)
+        for i, ex in enumerate(read()):
+            out.add(i, ex)
+        out.close()
+    return path

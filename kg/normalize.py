@@ -249,7 +249,7 @@ def _word_char(c: str) -> bool:  # what ``re``'s \w matches, and the hyphen
 
 
 def whole_word_starts(text: str, form: str) -> Iterator[int]:
-    """Where ``form`` occurs in ``text`` as a whole word, not inside a longer word or
+    r"""Where ``form`` occurs in ``text`` as a whole word, not inside a longer word or
     hyphenated name: the matches of ``(?<![\w-])form(?![\w-])``, without compiling a
     pattern per name (a corpus has too many names for ``re``'s cache)."""
     if not form:

@@ -19,10 +19,13 @@ Mapping (see ``docs/vocabulary.md`` and ``kg/ontology.ttl``):
   ``kgv:text`` for mentions), ``kgv:rule`` and ``kgv:confidence``.  Assertion IRIs are a hash
   of (paper, head, relation, tail, span), so reruns give identical output.
 
-All three serialisations come from one deterministic statement generator
-(:func:`iter_statements`): N-Triples and JSON-LD are streamed straight from NetworkX without
-building an rdflib graph (fine for millions of papers); Turtle goes through rdflib's sorted
-serializer and can be skipped for very large graphs.
+The statements come from one mapping with two deterministic sources: the resolved stream
+with its per-entity aggregates (:func:`iter_stream_statements`, what ``kg build`` writes:
+papers in stream order, then entities; memory is that of the aggregates, not of the
+papers) or a NetworkX graph (:func:`iter_statements`: papers and entities sorted). For the
+same papers both give the same set of triples. :class:`RDFExport` writes all three
+serialisations in one pass over the statements: N-Triples and JSON-LD line by line, Turtle
+from the N-Triples by pyoxigraph's streaming serializer; no rdflib graph is built.
 """
 from __future__ import annotations
 
@@ -33,12 +36,16 @@ import logging
 import re
 import sys
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Sequence
 from urllib.parse import quote
 
 if TYPE_CHECKING:  # networkx is slow to import; query workers do not need it
     import networkx as nx
+
+    from .aggregate import Aggregates
+    from .model import PaperExtraction
 
 from .atomic import atomic_write
 
@@ -124,6 +131,7 @@ def paper_iri(paper_id: str) -> str:
     return PAPER_NS + quote(paper_id, safe="")
 
 
+@lru_cache(maxsize=1 << 16)  # an entity's IRI is wanted once per edge to it
 def entity_iri(entity_id: str) -> str:
     return ENTITY_NS + quote(entity_id, safe="")
 
@@ -232,7 +240,17 @@ def decimal_lexical(x) -> str:
     return "0" if s in ("-0", "") else s
 
 
+_DECIMALS: dict[float, Lit] = {}  # confidences take few values
+
+
 def _dec(v) -> Lit:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        lit = _DECIMALS.get(v)
+        if lit is None:
+            if len(_DECIMALS) > 10_000:
+                _DECIMALS.clear()
+            lit = _DECIMALS[v] = Lit(decimal_lexical(v), _XSD_DECIMAL)
+        return lit
     return Lit(decimal_lexical(1.0 if v is None else v), _XSD_DECIMAL)
 
 
@@ -241,6 +259,9 @@ def _s(text) -> Lit:
 
 
 # ---- the statement generator -------------------------------------------------------
+# One mapping, two sources: a NetworkX graph (iter_statements) or the resolved stream with
+# its entity aggregates (iter_stream_statements, what the build writes), built from the same
+# pieces below, so both give the same set of statements for the same papers.
 
 def _node_id(node: str, prefix: str) -> str:
     return node[len(prefix):] if node.startswith(prefix) else node
@@ -274,8 +295,103 @@ def _assertion(a: str, kind: str, subject: str, predicate: str, obj: str, paper:
     yield a, KGV + "confidence", _dec(e.get("confidence", 1.0))
 
 
+def _paper(pid: str, d: dict, on_drop) -> Iterator[Statement]:
+    """A paper's own statements (``d``: its node attributes)."""
+    s = paper_iri(pid)
+    yield s, _TYPE, SCHEMA + "ScholarlyArticle"
+    yield s, DCTERMS + "identifier", _s(pid)
+    yield s, DCTERMS + "title", _s(d.get("title") or d.get("label") or "")
+    yield s, DCTERMS + "abstract", _s(d.get("abstract") or "")
+    date = _date_literal(d.get("date") or "")
+    if date:
+        yield s, DCTERMS + "date", date
+    raw_url = d.get("url") or ""
+    url = url_iri(raw_url)
+    if url:
+        yield s, SCHEMA + "url", url
+    elif raw_url.strip():
+        msg = f"paper {pid}: url {raw_url!r} is not a valid IRI; left out of the RDF"
+        if on_drop is None:
+            log.warning("%s", msg)
+        else:
+            on_drop(pid, msg)
+    if d.get("citekey"):
+        yield s, KGV + "citekey", _s(d["citekey"])
+    seen_authors = set()
+    for a in d.get("authors") or ():
+        if a and a not in seen_authors:
+            seen_authors.add(a)
+            yield s, DCTERMS + "creator", _s(a)
+
+
+def _mentions(pid: str, out: list[tuple[str, Any, dict]]) -> Iterator[Statement]:
+    """A paper's mention triples, then one assertion per paper->entity edge (``out``: the
+    edges as (entity node, key, attributes), sorted)."""
+    pn, s = f"paper:{pid}", paper_iri(pid)
+    done: set[tuple[str, str]] = set()
+    for v, _, e in out:
+        props = [REL_PROPERTY[e["rel"]]]
+        if e["rel"] == "proposes":  # proposes is a sub-property of mentions: materialised
+            props.append(REL_PROPERTY["mentions"])
+        for p in props:
+            if (p, v) not in done:
+                done.add((p, v))
+                yield s, p, entity_iri(_node_id(v, "entity:"))
+    for v, _, e in out:
+        field, start, end = _span(e)
+        a = assertion_iri(pid, pn, e["rel"], v, field, start, end)
+        yield from _assertion(a, "MentionAssertion", s, REL_PROPERTY[e["rel"]],
+                              entity_iri(_node_id(v, "entity:")), s, field, start, end, "text",
+                              e.get("text"), e)
+
+
+def _entity(en: str, d: dict) -> Iterator[Statement]:
+    """An entity's own statements (``d``: its node attributes)."""
+    s = entity_iri(_node_id(en, "entity:"))
+    label = d.get("label") or _node_id(en, "entity:")
+    yield s, _TYPE, KGV + "Entity"
+    cls = ENTITY_CLASSES.get(d.get("type", ""))
+    if cls:
+        yield s, _TYPE, cls
+    yield s, DCTERMS + "identifier", _s(_node_id(en, "entity:"))
+    yield s, SKOS + "prefLabel", _s(label)
+    yield s, RDFS + "label", _s(label)
+    aliases = sorted(set(d.get("aliases") or ()) - {label})
+    for alias in aliases:
+        yield s, SKOS + "altLabel", _s(alias)
+    for key in sorted({name_key(x) for x in (label, *aliases)}):
+        yield s, KGV + "nameKey", _s(key)
+    yield s, KGV + "mentionCount", _int(d.get("papers", 0) or 0)
+    yield s, KGV + "proposalCount", _int(d.get("proposed_by", 0) or 0)
+
+
+def _relation_triples(en: str, targets: Iterable[tuple[str, str]]) -> Iterator[Statement]:
+    """``head rel tail`` once per (relation, tail node), in the order given."""
+    s = entity_iri(_node_id(en, "entity:"))
+    done = set()
+    for rel, v in targets:
+        p = REL_PROPERTY[rel]
+        if (p, v) not in done:
+            done.add((p, v))
+            yield s, p, entity_iri(_node_id(v, "entity:"))
+
+
+def _relation_assertion(en: str, v: str, e: dict, paper_text) -> Iterator[Statement]:
+    """The assertion of one entity->entity edge; ``paper_text(paper id, field)``: the text a
+    missing sentence is cut from."""
+    pid = str(e.get("paper", ""))
+    field, start, end = _span(e)
+    a = assertion_iri(pid, en, e["rel"], v, field, start, end)
+    sentence = e.get("sentence") or ""
+    if not sentence and start is not None and field in ("title", "abstract"):
+        sentence = (paper_text(pid, field) or "")[start:end]
+    yield from _assertion(a, "RelationAssertion", entity_iri(_node_id(en, "entity:")),
+                          REL_PROPERTY[e["rel"]], entity_iri(_node_id(v, "entity:")),
+                          paper_iri(pid) if pid else None, field, start, end, "sentence", sentence, e)
+
+
 def iter_statements(g: nx.MultiDiGraph, on_drop=None) -> Iterator[Statement]:
-    """Every statement of the export, in a deterministic order, grouped by subject.
+    """Every statement of the export of graph ``g``, in a deterministic order, grouped by subject.
 
     ``on_drop(paper_id, message)`` is told of input data left out because it cannot be
     RDF (a url that is not a valid IRI); by default it is logged as a warning.
@@ -283,96 +399,75 @@ def iter_statements(g: nx.MultiDiGraph, on_drop=None) -> Iterator[Statement]:
     Papers (sorted by node key) with their mention triples, then one assertion per
     paper->entity edge; then entities (sorted) with their relation triples, then one
     assertion per entity->entity edge.  The same graph always gives the same sequence.
+    The build writes the same statements from the stream (:func:`iter_stream_statements`).
     """
     nodes = g.nodes
     paper_nodes = sorted(n for n, d in nodes(data="kind") if d == "paper")
     entity_nodes = sorted(n for n, d in nodes(data="kind") if d == "entity")
-    entity_iris = {n: entity_iri(_node_id(n, "entity:")) for n in entity_nodes}
+    entity_set = set(entity_nodes)
 
     def edges(n: str):
         return sorted(((v, k, d) for _, v, k, d in g.out_edges(n, keys=True, data=True)
-                       if v in entity_iris and d.get("rel") in REL_PROPERTY),
+                       if v in entity_set and d.get("rel") in REL_PROPERTY),
                       key=lambda e: (e[0], str(e[1])))
 
+    def paper_text(pid: str, field: str) -> str:
+        return nodes.get(f"paper:{pid}", {}).get(field) or ""
+
     for pn in paper_nodes:
-        d = nodes[pn]
         pid = _node_id(pn, "paper:")
-        s = paper_iri(pid)
-        yield s, _TYPE, SCHEMA + "ScholarlyArticle"
-        yield s, DCTERMS + "identifier", _s(pid)
-        yield s, DCTERMS + "title", _s(d.get("title") or d.get("label") or "")
-        yield s, DCTERMS + "abstract", _s(d.get("abstract") or "")
-        date = _date_literal(d.get("date") or "")
-        if date:
-            yield s, DCTERMS + "date", date
-        raw_url = d.get("url") or ""
-        url = url_iri(raw_url)
-        if url:
-            yield s, SCHEMA + "url", url
-        elif raw_url.strip():
-            msg = f"paper {pid}: url {raw_url!r} is not a valid IRI; left out of the RDF"
-            if on_drop is None:
-                log.warning("%s", msg)
-            else:
-                on_drop(pid, msg)
-        if d.get("citekey"):
-            yield s, KGV + "citekey", _s(d["citekey"])
-        seen_authors = set()
-        for a in d.get("authors") or ():
-            if a and a not in seen_authors:
-                seen_authors.add(a)
-                yield s, DCTERMS + "creator", _s(a)
-        out = edges(pn)
-        done: set[tuple[str, str]] = set()
-        for v, _, e in out:
-            props = [REL_PROPERTY[e["rel"]]]
-            if e["rel"] == "proposes":  # proposes is a sub-property of mentions: materialised
-                props.append(REL_PROPERTY["mentions"])
-            for p in props:
-                if (p, v) not in done:
-                    done.add((p, v))
-                    yield s, p, entity_iris[v]
-        for v, _, e in out:
-            field, start, end = _span(e)
-            a = assertion_iri(pid, pn, e["rel"], v, field, start, end)
-            yield from _assertion(a, "MentionAssertion", s, REL_PROPERTY[e["rel"]], entity_iris[v], s,
-                                  field, start, end, "text", e.get("text"), e)
+        yield from _paper(pid, nodes[pn], on_drop)
+        yield from _mentions(pid, edges(pn))
 
     for en in entity_nodes:
-        d = nodes[en]
-        s = entity_iris[en]
-        label = d.get("label") or _node_id(en, "entity:")
-        yield s, _TYPE, KGV + "Entity"
-        cls = ENTITY_CLASSES.get(d.get("type", ""))
-        if cls:
-            yield s, _TYPE, cls
-        yield s, DCTERMS + "identifier", _s(_node_id(en, "entity:"))
-        yield s, SKOS + "prefLabel", _s(label)
-        yield s, RDFS + "label", _s(label)
-        aliases = sorted(set(d.get("aliases") or ()) - {label})
-        for alias in aliases:
-            yield s, SKOS + "altLabel", _s(alias)
-        for key in sorted({name_key(x) for x in (label, *aliases)}):
-            yield s, KGV + "nameKey", _s(key)
-        yield s, KGV + "mentionCount", _int(d.get("papers", 0) or 0)
-        yield s, KGV + "proposalCount", _int(d.get("proposed_by", 0) or 0)
+        yield from _entity(en, nodes[en])
         out = [e for e in edges(en) if e[2]["rel"] not in ("mentions", "proposes")]
-        done = set()
+        yield from _relation_triples(en, ((e["rel"], v) for v, _, e in out))
         for v, _, e in out:
-            p = REL_PROPERTY[e["rel"]]
-            if (p, v) not in done:
-                done.add((p, v))
-                yield s, p, entity_iris[v]
-        for v, _, e in out:
-            pid = str(e.get("paper", ""))
-            field, start, end = _span(e)
-            a = assertion_iri(pid, en, e["rel"], v, field, start, end)
-            sentence = e.get("sentence") or ""
-            if not sentence and start is not None and field in ("title", "abstract"):
-                sentence = (nodes.get(f"paper:{pid}", {}).get(field) or "")[start:end]
-            yield from _assertion(a, "RelationAssertion", s, REL_PROPERTY[e["rel"]], entity_iris[v],
-                                  paper_iri(pid) if pid else None, field, start, end,
-                                  "sentence", sentence, e)
+            yield from _relation_assertion(en, v, e, paper_text)
+
+
+def paper_statements(ordinal: int, ex: PaperExtraction, aggregates: Aggregates,
+                     on_drop=None) -> Iterator[Statement]:
+    """The statements of one paper of the stream (``ordinal``: its place in it): the paper,
+    its mention triples and assertions, then the assertions of its relations (the triples
+    ``head rel tail`` are the entities', :func:`entity_statements`)."""
+    from .graph import mention_edges, paper_attrs, relation_edges
+    p = ex.paper
+    yield from _paper(p.id, paper_attrs(p), on_drop)
+    yield from _mentions(p.id, sorted(((en, k, d) for (en, k), d in mention_edges(ex).items()),
+                                      key=lambda e: (e[0], e[1])))
+    rels = relation_edges(ex, lambda r: aggregates.known(r, ordinal))
+
+    def paper_text(pid: str, field: str) -> str:
+        return p.title if field == "title" else p.abstract
+
+    for (h, t, _), e in sorted(rels.items(), key=lambda kv: kv[0]):
+        if e["rel"] in REL_PROPERTY:
+            yield from _relation_assertion(h, t, e, paper_text)
+
+
+def entity_statements(aggregates: Aggregates) -> Iterator[Statement]:
+    """Every entity's statements (sorted by id) with its relation triples, from the aggregates."""
+    for eid in sorted(aggregates.entities):
+        a = aggregates.entities[eid]
+        en = f"entity:{eid}"
+        yield from _entity(en, a.attrs())
+        targets = sorted((f"entity:{t}", rel) for rel, t in aggregates.relations.get(eid, ())
+                         if rel in REL_PROPERTY)
+        yield from _relation_triples(en, ((rel, v) for v, rel in targets))
+
+
+def iter_stream_statements(extractions: Iterable[PaperExtraction], aggregates: Aggregates,
+                           on_drop=None) -> Iterator[Statement]:
+    """Every statement of the export, from the resolved stream and its aggregates
+    (:class:`kg.aggregate.Aggregates` of the same stream): the same statements as
+    :func:`iter_statements` of ``build_graph(extractions)``, in another order: papers in
+    stream order (each with its mention and relation assertions), then the entities. Memory
+    is that of the aggregates; the same stream always gives the same sequence."""
+    for i, ex in enumerate(extractions):
+        yield from paper_statements(i, ex, aggregates, on_drop)
+    yield from entity_statements(aggregates)
 
 
 # ---- N-Triples ---------------------------------------------------------------------
@@ -467,6 +562,7 @@ _JSONLD_BY_IRI = {iri: (term, coerce) for term, (iri, coerce) in _JSONLD_TERMS.i
 _JSONLD_PREFIXES = ("kgv", "schema", "dcterms", "skos", "prov", "rdf", "rdfs", "xsd")
 
 
+@lru_cache(maxsize=4096)  # called with the few predicates, classes and datatypes only
 def _compact(iri: str) -> str:
     for prefix in _JSONLD_PREFIXES:
         ns = PREFIXES[prefix]
@@ -507,7 +603,8 @@ def _jsonld_node(s: str, pos: list[tuple[str, "str | Lit"]]) -> dict:
     for p, o in pos:
         if p == _TYPE and not isinstance(o, Lit):
             continue
-        term, coerce = _JSONLD_BY_IRI.get(p, (_compact(p), None))
+        tc = _JSONLD_BY_IRI.get(p)
+        term, coerce = tc if tc is not None else (_compact(p), None)
         node.setdefault(term, []).append(_jsonld_value(o, coerce))
     for k, v in node.items():
         if isinstance(v, list) and len(v) == 1:
@@ -515,36 +612,49 @@ def _jsonld_node(s: str, pos: list[tuple[str, "str | Lit"]]) -> dict:
     return node
 
 
-def _grouped(statements: Iterable[Statement]) -> Iterator[tuple[str, list]]:
-    cur, pos = None, []
-    for s, p, o in statements:
-        if s != cur:
-            if cur is not None:
-                yield cur, pos
-            cur, pos = s, []
-        pos.append((p, o))
-    if cur is not None:
-        yield cur, pos
+class JSONLDWriter:
+    """JSON-LD written as statements come: ``{"@context": ..., "@graph": [one object per
+    subject]}``; a subject's statements must come together (both generators give them so)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self._cur: str | None = None
+        self._pos: list = []
+        self._first = True
+        ctx = jsonld_context()
+        fh.write('{\n  "@context": {')
+        fh.write(",".join(f"\n    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                          for k, v in ctx.items()))
+        fh.write('\n  },\n  "@graph": [')
+
+    def add(self, s: str, p: str, o: "str | Lit") -> None:
+        if s != self._cur:
+            self._flush()
+            self._cur = s
+        self._pos.append((p, o))
+
+    def _flush(self) -> None:
+        if self._cur is None:
+            return
+        self.fh.write("\n    " if self._first else ",\n    ")
+        self._first = False
+        self.fh.write(json.dumps(_jsonld_node(self._cur, self._pos), ensure_ascii=False))
+        self._cur, self._pos = None, []
+
+    def close(self) -> None:
+        self._flush()
+        self.fh.write("\n  ]\n}\n")
 
 
 def write_jsonld(g: nx.MultiDiGraph, fh: IO[str], on_drop=None) -> None:
-    """Stream the export as JSON-LD: ``{"@context": ..., "@graph": [one object per subject]}``."""
-    ctx = jsonld_context()
-    fh.write('{\n  "@context": {')
-    fh.write(",".join(f"\n    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in ctx.items()))
-    fh.write('\n  },\n  "@graph": [')
-    first = True
-    for s, pos in _grouped(iter_statements(g, on_drop)):
-        fh.write("\n    " if first else ",\n    ")
-        first = False
-        fh.write(json.dumps(_jsonld_node(s, pos), ensure_ascii=False))
-    fh.write("\n  ]\n}\n")
+    """Stream the export of graph ``g`` as JSON-LD (see :class:`JSONLDWriter`)."""
+    w = JSONLDWriter(fh)
+    for s, p, o in iter_statements(g, on_drop):
+        w.add(s, p, o)
+    w.close()
 
 
-def write_turtle(g: nx.MultiDiGraph, fh: IO[bytes], on_drop=None) -> None:
-    """Stream the export as Turtle with the vocabulary's prefixes, by pyoxigraph's serializer
-    (statements come grouped by subject, so each subject is written once, with ``;``).
-    Streaming keeps memory flat and is some twenty times faster than rdflib's serializer."""
+def _ox_triples(statements: Iterable[Statement]):
     import pyoxigraph as ox
 
     nodes: dict[str, ox.NamedNode] = {}
@@ -557,16 +667,33 @@ def write_turtle(g: nx.MultiDiGraph, fh: IO[bytes], on_drop=None) -> None:
             n = nodes[x] = ox.NamedNode(x)
         return n
 
-    def triples():
-        for s_, p_, o_ in iter_statements(g, on_drop):
-            if isinstance(o_, Lit):
-                obj = ox.Literal(o_.lex) if o_.dt is None or o_.dt == _XSD_STRING else \
-                    ox.Literal(o_.lex, datatype=node(o_.dt))
-            else:
-                obj = node(o_)
-            yield ox.Triple(node(s_), node(p_), obj)
+    for s_, p_, o_ in statements:
+        if isinstance(o_, Lit):
+            obj = ox.Literal(o_.lex) if o_.dt is None or o_.dt == _XSD_STRING else \
+                ox.Literal(o_.lex, datatype=node(o_.dt))
+        else:
+            obj = node(o_)
+        yield ox.Triple(node(s_), node(p_), obj)
 
-    ox.serialize(triples(), fh, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+def write_turtle(g: nx.MultiDiGraph, fh: IO[bytes], on_drop=None) -> None:
+    """Stream the export of graph ``g`` as Turtle with the vocabulary's prefixes, by
+    pyoxigraph's serializer (statements come grouped by subject, so each subject is written
+    once, with ``;``). Streaming keeps memory flat and is some twenty times faster than
+    rdflib's serializer."""
+    import pyoxigraph as ox
+
+    ox.serialize(_ox_triples(iter_statements(g, on_drop)), fh, ox.RdfFormat.TURTLE,
+                 prefixes=dict(PREFIXES))
+
+
+def turtle_from_ntriples(nt_path: str | Path, fh: IO[bytes]) -> None:
+    """Turtle of an N-Triples file, in its order (pyoxigraph's parser into its serializer, in
+    a stream): the bytes :func:`write_turtle` gives for the same statements."""
+    import pyoxigraph as ox
+
+    ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), fh,
+                 ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
 
 
 # ---- files -------------------------------------------------------------------------
@@ -574,47 +701,148 @@ def write_turtle(g: nx.MultiDiGraph, fh: IO[bytes], on_drop=None) -> None:
 FORMAT_FILES = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld"}
 
 
-def write_rdf(g: nx.MultiDiGraph, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
-              on_warning=None) -> list[Path]:
-    """Write ``graph.ttl`` / ``graph.nt`` / ``graph.jsonld`` into ``out_dir``, each atomically.
-
-    All three are streamed from the graph (Turtle through pyoxigraph's serializer), so no
-    format needs the export in an rdflib graph.  Input data that cannot be RDF (a url that is not a valid IRI)
-    is left out, and ``on_warning(message)`` told once per paper (default: logged).
-    Returns the paths written.
-    """
+def _check_formats(formats: Sequence[str]) -> None:
     unknown = set(formats) - set(FORMAT_FILES)
     if unknown:
         raise ValueError(f"unknown RDF format(s): {', '.join(sorted(unknown))}; "
                          f"choose from {', '.join(FORMAT_FILES)}")
-    out = Path(out_dir)
-    written: list[Path] = []
-    warned: set[str] = set()
 
-    def on_drop(pid: str, msg: str) -> None:  # once per paper, not once per format
-        if msg not in warned:
-            warned.add(msg)
-            if on_warning is None:
-                log.warning("%s", msg)
-            else:
-                on_warning(msg)
 
-    for fmt in ("nt", "jsonld", "ttl"):
-        if fmt not in formats:
-            continue
-        path = out / FORMAT_FILES[fmt]
-        if fmt == "nt":
-            with atomic_write(path) as fh:
-                fh.writelines(iter_triples(g, on_drop))
-        elif fmt == "jsonld":
-            with atomic_write(path) as fh:
-                write_jsonld(g, fh, on_drop)
+class RDFExport:
+    """The RDF files of one export, written in ONE pass over the statements: each N-Triples
+    line and JSON-LD object as its statements come, then Turtle converted from the N-Triples
+    by pyoxigraph (through a temporary file when ``nt`` is not asked for). Files are written
+    atomically, on a clean exit from the ``with`` block only::
+
+        with RDFExport(out, ("ttl", "nt"), aggregates=agg) as w:
+            for i, ex in enumerate(extractions):  # the stream the aggregates are of
+                w.add(i, ex)
+        w.paths  # [out/graph.ttl, out/graph.nt]
+
+    ``add(ordinal, extraction)`` writes a paper's statements (:func:`paper_statements`) and,
+    with ``aggregates``, the entities' come at the end; ``write(statements)`` takes any
+    statements (the graph's). ``on_warning(message)`` is told once per paper of data that
+    cannot be RDF (default: logged)."""
+
+    def __init__(self, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
+                 on_warning=None, *, aggregates: Aggregates | None = None) -> None:
+        _check_formats(formats)
+        self.out = Path(out_dir)
+        self.formats = tuple(formats)
+        self.aggregates = aggregates
+        self.on_warning = on_warning
+        self.paths: list[Path] = []
+        self._stack = None
+
+    def on_drop(self, pid: str, msg: str) -> None:
+        if self.on_warning is None:
+            log.warning("%s", msg)
         else:
-            with atomic_write(path, "wb") as fh:
-                write_turtle(g, fh, on_drop)
-        written.append(path)
-    order = {f: i for i, f in enumerate(formats)}
-    return sorted(written, key=lambda p: order[next(k for k, v in FORMAT_FILES.items() if v == p.name)])
+            self.on_warning(msg)
+
+    def __enter__(self) -> "RDFExport":
+        import contextlib
+        import os
+        import tempfile
+
+        from .atomic import atomic_path, clean_stale_tmp
+        self._stack = stack = contextlib.ExitStack()
+        stack.__enter__()
+        try:
+            self._nt = self._jsonld = None
+            if "nt" in self.formats:
+                self._nt_path = stack.enter_context(atomic_path(self.out / FORMAT_FILES["nt"]))
+            elif "ttl" in self.formats:  # Turtle is made from N-Triples: a temporary file
+                self.out.mkdir(parents=True, exist_ok=True)
+                clean_stale_tmp(self.out / FORMAT_FILES["nt"])
+                fd, tmp = tempfile.mkstemp(dir=self.out, prefix=f".graph.nt.{os.getpid()}.",
+                                           suffix=".tmp")
+                os.close(fd)
+                self._nt_path = Path(tmp)
+                stack.callback(self._nt_path.unlink, missing_ok=True)
+            if "nt" in self.formats or "ttl" in self.formats:
+                self._nt = stack.enter_context(open(self._nt_path, "w", encoding="utf-8",
+                                                    newline=""))
+            if "jsonld" in self.formats:
+                self._jsonld = JSONLDWriter(stack.enter_context(
+                    atomic_write(self.out / FORMAT_FILES["jsonld"])))
+        except BaseException:
+            stack.close()
+            raise
+        return self
+
+    def write(self, statements: Iterable[Statement]) -> None:
+        nt, jl = self._nt, self._jsonld
+        if nt is not None and jl is not None:
+            for s, p, o in statements:
+                nt.write(nt_line(s, p, o))
+                jl.add(s, p, o)
+        elif nt is not None:
+            nt.writelines(nt_line(s, p, o) for s, p, o in statements)
+        elif jl is not None:
+            for s, p, o in statements:
+                jl.add(s, p, o)
+
+    def add(self, ordinal: int, ex: PaperExtraction) -> None:
+        if self.aggregates is None:
+            raise ValueError("RDFExport.add needs the aggregates of the stream")
+        self.write(paper_statements(ordinal, ex, self.aggregates, self.on_drop))
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        import os
+
+        stack = self._stack
+        if exc_type is not None:
+            return stack.__exit__(exc_type, exc, tb)
+        try:
+            if self.aggregates is not None:
+                self.write(entity_statements(self.aggregates))
+            if self._jsonld is not None:
+                self._jsonld.close()
+            if self._nt is not None:
+                self._nt.flush()
+                if "nt" in self.formats:
+                    os.fsync(self._nt.fileno())
+            if "ttl" in self.formats:
+                with atomic_write(self.out / FORMAT_FILES["ttl"], "wb") as fh:
+                    turtle_from_ntriples(self._nt_path, fh)
+        except BaseException:
+            stack.__exit__(*sys.exc_info())  # the temporary files go
+            raise
+        stack.__exit__(None, None, None)  # the files are renamed into place here
+        self.paths = [self.out / FORMAT_FILES[f] for f in self.formats]
+        return False
+
+
+def _is_graph(source) -> bool:
+    return hasattr(source, "out_edges") and hasattr(source, "nodes")
+
+
+def write_rdf(source, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
+              on_warning=None, *, aggregates: Aggregates | None = None) -> list[Path]:
+    """Write ``graph.ttl`` / ``graph.nt`` / ``graph.jsonld`` into ``out_dir``, each atomically.
+
+    ``source``: the NetworkX graph (``kg.graph``), or the resolved stream (a ``mentions.jsonl``
+    path, a list of extractions, ...: :func:`kg.aggregate.passes`) with its ``aggregates``
+    (computed here, by one more pass, when not given): the same triples either way, and the
+    stream needs no graph in memory. The statements are generated once for all formats,
+    Turtle through pyoxigraph's serializer, so no format needs an rdflib graph. Input data
+    that cannot be RDF (a url that is not a valid IRI) is left out, and ``on_warning(message)``
+    told once per paper (default: logged). Returns the paths written, in ``formats`` order.
+    """
+    _check_formats(formats)
+    formats = tuple(dict.fromkeys(formats))
+    if _is_graph(source):
+        with RDFExport(out_dir, formats, on_warning) as w:
+            w.write(iter_statements(source, w.on_drop))
+        return w.paths
+    from .aggregate import Aggregates, passes
+    read = passes(source)
+    agg = aggregates if aggregates is not None else Aggregates.of(read())
+    with RDFExport(out_dir, formats, on_warning, aggregates=agg) as w:
+        for i, ex in enumerate(read()):
+            w.add(i, ex)
+    return w.paths
 
 
 # ---- the vocabulary document -------------------------------------------------------

@@ -22,7 +22,10 @@ Views (``select_view``):
 Big graphs: the page embeds at most ``max_embedded`` nodes (the best connected) and shows
 the top ``max_nodes`` at first; double-clicking a node (or "Show hidden neighbours" in
 its panel) adds its embedded neighbours.  The page says when it shows or embeds less
-than the whole graph.
+than the whole graph.  The build makes the same page without the whole graph: it picks
+those nodes from the entity aggregates and one read of the resolved stream
+(:class:`PageSelector`), then reads the stream again for just the graph the page holds
+(:func:`page_graph`); ``write_page(stream, path, aggregates=...)`` does both.
 
 The page script exposes ``window.network`` (the vis Network), ``window.nodes`` and
 ``window.edges`` (the vis DataSets), ``window.KG`` (the data and the page's functions:
@@ -44,12 +47,16 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import networkx as nx
 
 from .atomic import atomic_write
 from .graph import ENTITY, PAPER, cooccurrence, entity_node, find_entity, neighbourhood, paper_node
+
+if TYPE_CHECKING:
+    from .aggregate import Aggregates
+    from .model import PaperExtraction
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -459,14 +466,40 @@ def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str =
 
     def rank(n: str) -> tuple:
         d = h.nodes[n]
-        return (n != centre, -degree[n], -int(d.get("papers", 0) or 0), d.get("kind") != ENTITY, n)
+        return _rank(n, degree[n], int(d.get("papers", 0) or 0), d.get("kind") == ENTITY, centre)
 
     order = sorted(h.nodes, key=rank)
-    embedded = order[:max_embedded]
-    initial = set(order[:max_nodes])
-    emb_set = set(embedded)
     all_types = sorted({str(d.get("type", "")) for _, d in g.nodes(data=True)
                         if d.get("kind") == ENTITY})
+    totals = {"nodes_total": h.number_of_nodes(),
+              "edges_total": len({(u, v, d.get("rel")) for u, v, d in h.edges(data=True)}),
+              "papers_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == PAPER),
+              "entities_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == ENTITY)}
+    return _page_data(h, g, order[:max_embedded], set(order[:max_nodes]), centre, totals,
+                      all_types, title=title, view=view, hops=hops, types=types,
+                      max_nodes=max_nodes, max_embedded=max_embedded, extractions=extractions,
+                      layout=layout)
+
+
+def _rank(n: str, degree: int, papers: int, is_entity: bool, centre: str | None = None) -> tuple:
+    """The page's order of nodes: the centre, then most distinct neighbours, most papers,
+    entities before papers, node ids."""
+    return (n != centre, -degree, -papers, not is_entity, n)
+
+
+def _page_data(h: nx.MultiDiGraph, g: nx.MultiDiGraph, embedded: list[str], initial: set[str],
+               centre: str | None, totals: dict[str, int], all_types: list[str], *, title: str,
+               view: str, hops: int, types: list[str], max_nodes: int, max_embedded: int,
+               extractions: Iterable[Any] | None, layout: str,
+               known_members: dict[str, list[tuple[str, str]]] | None = None,
+               paper_records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The page data of the view ``h`` of ``g``, given its node selection (``embedded`` in
+    rank order, ``initial`` drawn at first) and its totals. With ``known_members`` (entity
+    node -> its panel's (paper, relation) rows) and ``paper_records`` (paper node -> title,
+    date, url, authors of the papers listed beyond the first ``max_embedded``), ``h`` and
+    ``g`` need hold only the embedded nodes and the first papers with their edges
+    (:func:`page_graph`)."""
+    emb_set = set(embedded)
 
     # -- edges: one per (from, to, relation), the statements behind it aggregated on it
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -530,15 +563,18 @@ def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str =
     for n in embedded:
         if h.nodes[n].get("kind") != ENTITY or n not in g:
             continue
-        rows: dict[str, str] = {}
-        for pn, _, d in g.in_edges(n, data=True):
-            rel = d.get("rel")
-            if rel in PAPER_RELS and g.nodes[pn].get("kind") == PAPER and rows.get(pn) != "proposes":
-                rows[pn] = rel
-        ordered = sorted(rows.items())
-        ordered.sort(key=lambda r: str(g.nodes[r[0]].get("date", "") or ""), reverse=True)
-        ordered.sort(key=lambda r: r[1] != "proposes")
-        ordered = ordered[:MAX_PAPERS_PER_ENTITY]
+        if known_members is not None:
+            ordered = known_members.get(n, [])
+        else:
+            rows: dict[str, str] = {}
+            for pn, _, d in g.in_edges(n, data=True):
+                rel = d.get("rel")
+                if rel in PAPER_RELS and g.nodes[pn].get("kind") == PAPER and rows.get(pn) != "proposes":
+                    rows[pn] = rel
+            ordered = sorted(rows.items())
+            ordered.sort(key=lambda r: str(g.nodes[r[0]].get("date", "") or ""), reverse=True)
+            ordered.sort(key=lambda r: r[1] != "proposes")
+            ordered = ordered[:MAX_PAPERS_PER_ENTITY]
         members[n] = [[pn, rel] for pn, rel in ordered]
         for pn, _ in ordered:
             if pn not in seen_papers:
@@ -549,7 +585,7 @@ def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str =
     papers_out: dict[str, dict[str, Any]] = {}
     for i, pn in enumerate(paper_ids):
         src = g if pn in g else h
-        d = src.nodes[pn]
+        d = paper_records[pn] if paper_records and pn in paper_records else src.nodes[pn]
         rec: dict[str, Any] = {"title": str(d.get("title", "") or d.get("label", "")),
                                "date": str(d.get("date", "") or ""),
                                "url": _safe_url(d.get("url"))}
@@ -595,19 +631,18 @@ def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str =
         t == PAPER_TYPE, TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER), t))
     present_rels = sorted(rel_counts, key=lambda r: (
         REL_ORDER.index(r) if r in REL_ORDER else len(REL_ORDER), r))
-    n_total_edges = len({(u, v, d.get("rel")) for u, v, d in h.edges(data=True)})
+    n_total_edges = totals["edges_total"]
     n_shown = len(initial)
     meta = {
         "title": title, "view": view,
         "entity": h.nodes[centre].get("label", centre) if centre else None,
         "centre": centre, "hops": hops if centre else None, "types": types,
-        "nodes_total": h.number_of_nodes(), "edges_total": n_total_edges,
-        "papers_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == PAPER),
-        "entities_total": sum(1 for _, d in h.nodes(data=True) if d.get("kind") == ENTITY),
+        "nodes_total": totals["nodes_total"], "edges_total": n_total_edges,
+        "papers_total": totals["papers_total"], "entities_total": totals["entities_total"],
         "nodes_embedded": len(nodes_out), "edges_embedded": len(edges_out),
         "nodes_initial": n_shown, "edges_initial": len(initial_keys),
-        "capped": len(nodes_out) < h.number_of_nodes() or len(edges_out) < n_total_edges,
-        "partial": n_shown < h.number_of_nodes(),
+        "capped": len(nodes_out) < totals["nodes_total"] or len(edges_out) < n_total_edges,
+        "partial": n_shown < totals["nodes_total"],
         "max_nodes": max_nodes, "max_embedded": max_embedded,
         "stabilization_iterations": _stabilization_iterations(n_shown), "layout": layout,
     }
@@ -625,6 +660,198 @@ def page_data(g: nx.MultiDiGraph, *, title: str = "Knowledge graph", view: str =
     return {"meta": meta, "styles": styles, "nodes": nodes_out, "edges": edges_out,
             "papers": papers_out, "members": members}
 
+
+# ---- the page of a build, from the stream ----------------------------------------------
+# The build's page is the full view capped at max_embedded nodes. Which nodes those are
+# follows from the entity aggregates (kg.aggregate) and one read of the stream (each paper's
+# distinct entities); a second read collects the graph of just what the page holds: the
+# embedded nodes, the papers their panels list, those papers' edges and the relations among
+# the embedded entities, in the order the whole graph would hold them. page_data of that
+# small graph, with the totals of the whole, is page_data of the whole graph.
+
+def _members_order(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """(paper node, relation, date) rows in the panel's order: proposals first, newest
+    first, paper ids (as page_data sorts them)."""
+    rows = sorted(rows)
+    rows.sort(key=lambda r: r[2], reverse=True)
+    rows.sort(key=lambda r: r[1] != "proposes")
+    return rows
+
+
+class PageSelector:
+    """Which nodes the build's page (the full view) embeds, ranked as :func:`page_data` ranks
+    them, from the ``aggregates`` and one read of their stream: ``add(ordinal, extraction)``
+    for each paper, then :meth:`result`. Holds the best ``max_embedded`` entities and papers
+    and up to ``MAX_PAPERS_PER_ENTITY`` panel rows for each of those entities."""
+
+    def __init__(self, aggregates: "Aggregates", max_nodes: int = DEFAULT_MAX_NODES,
+                 max_embedded: int | None = None) -> None:
+        import heapq
+        self.agg = aggregates
+        self.max_nodes = max(1, int(max_nodes))
+        self.max_embedded = max(self.max_nodes, int(max_embedded if max_embedded
+                                                    else self.max_nodes * EMBED_FACTOR))
+        # an entity's distinct neighbours: its papers and the entities it has a relation with
+        nbrs: dict[str, set[str]] = defaultdict(set)
+        for head, pairs in aggregates.relations.items():
+            for _, tail in pairs:
+                nbrs[head].add(tail)
+                nbrs[tail].add(head)
+        self.entity_rank = heapq.nsmallest(self.max_embedded, (
+            _rank(entity_node(eid), a.paper_count + len(nbrs.get(eid, ())), a.papers, True)
+            for eid, a in aggregates.entities.items()))
+        del nbrs
+        self.rows: dict[str, list[tuple[str, str, str]]] = {r[-1]: [] for r in self.entity_rank}
+        self.paper_rank: list[tuple] = []  # a heap of the best papers, worst on top (negated)
+
+    def add(self, ordinal: int, ex: PaperExtraction) -> None:
+        import heapq
+        pn = paper_node(ex.paper.id)
+        rels: dict[str, str] = {}
+        for e in ex.entities:
+            en = entity_node(e.id)
+            if rels.get(en) != "proposes":
+                rels[en] = "proposes" if e.proposed else "mentions"
+        date = str(ex.paper.date or "")
+        cap = MAX_PAPERS_PER_ENTITY
+        for en, rel in rels.items():
+            rows = self.rows.get(en)
+            if rows is not None:
+                rows.append((pn, rel, date))
+                if len(rows) > cap + 16:
+                    rows[:] = _members_order(rows)[:cap]
+        # _rank(pn, len(rels), 0, False) = (True, -degree, 0, True, pn); kept: the smallest
+        key = (len(rels), _Desc(pn))  # larger is better: more entities, then smaller id
+        if len(self.paper_rank) < self.max_embedded:
+            heapq.heappush(self.paper_rank, key)
+        elif key > self.paper_rank[0]:
+            heapq.heapreplace(self.paper_rank, key)
+
+    def result(self) -> dict[str, Any]:
+        """``embedded`` (rank order), ``initial`` (drawn at first), ``members`` (entity node
+        -> its panel's (paper node, relation) rows), the page's ``totals`` and caps."""
+        import heapq
+        agg = self.agg
+        papers = [_rank(k[1].s, k[0], 0, False) for k in self.paper_rank]
+        order = [r[-1] for r in heapq.nsmallest(self.max_embedded, self.entity_rank + papers)]
+        cap = MAX_PAPERS_PER_ENTITY
+        members = {n: [(pn, rel) for pn, rel, _ in _members_order(self.rows[n])[:cap]]
+                   for n in order if n in self.rows}
+        totals = {"nodes_total": agg.papers + len(agg.entities),
+                  "edges_total": agg.mention_edges + sum(len(p) for p in agg.relations.values()),
+                  "papers_total": agg.papers, "entities_total": len(agg.entities)}
+        return {"embedded": order, "initial": set(order[:self.max_nodes]), "members": members,
+                "totals": totals, "max_nodes": self.max_nodes, "max_embedded": self.max_embedded}
+
+
+class _Desc:
+    """A string that sorts backwards (for a heap that keeps the smallest ids)."""
+
+    __slots__ = ("s",)
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+
+    def __lt__(self, other: "_Desc") -> bool:
+        return self.s > other.s
+
+    def __gt__(self, other: "_Desc") -> bool:
+        return self.s < other.s
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.s == other.s
+
+
+def page_selection(source, aggregates: "Aggregates", max_nodes: int = DEFAULT_MAX_NODES,
+                   max_embedded: int | None = None) -> dict[str, Any]:
+    """:class:`PageSelector` over one read of the stream ``source`` (``kg.aggregate.passes``)."""
+    from .aggregate import passes
+    sel = PageSelector(aggregates, max_nodes, max_embedded)
+    for i, ex in enumerate(passes(source)()):
+        sel.add(i, ex)
+    return sel.result()
+
+
+def _paper_order(selection: dict[str, Any]) -> list[str]:
+    """The papers the page lists, in page_data's order: the embedded ones, then those of the
+    entity panels."""
+    out = [n for n in selection["embedded"] if n.startswith("paper:")]
+    seen = set(out)
+    for n in selection["embedded"]:
+        for pn, _ in selection["members"].get(n, ()):
+            if pn not in seen:
+                seen.add(pn)
+                out.append(pn)
+    return out
+
+
+def page_graph(source, aggregates: "Aggregates", selection: dict[str, Any]
+               ) -> tuple[nx.MultiDiGraph, dict[str, dict[str, Any]]]:
+    """What the page of ``selection`` (:func:`page_selection`) holds, from one more read of
+    the stream: the graph of the embedded nodes and the first ``max_embedded`` papers listed
+    (all their edges, and the entities these reach, for the highlights) with the relations
+    among embedded entities, its nodes and edges in the order ``build_graph`` of the whole
+    stream gives them; and the title, date, url and authors of the other papers listed."""
+    from .aggregate import passes
+    from .graph import mention_edges, paper_attrs, relation_edges
+    embedded = selection["embedded"]
+    emb_entities = {n for n in embedded if n.startswith("entity:")}
+    listed = _paper_order(selection)
+    full = set(listed[:selection["max_embedded"]])
+    light = set(listed[selection["max_embedded"]:])
+    ents = aggregates.entities
+    nodes: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    records: dict[str, dict[str, Any]] = {}
+
+    def entity(en: str) -> None:
+        if en not in nodes:
+            a = ents[en[len("entity:"):]]
+            nodes[en] = ((a.first, a.index), a.attrs())
+
+    for i, ex in enumerate(passes(source)()):
+        pn = paper_node(ex.paper.id)
+        if pn in full:
+            nodes[pn] = ((i, -1), paper_attrs(ex.paper))
+            for (en, key), d in mention_edges(ex).items():
+                edges.append((pn, en, key, d))
+                entity(en)
+        elif pn in light:
+            p = ex.paper
+            records[pn] = {"title": p.title, "date": p.date or "", "url": p.url or "",
+                           "authors": list(p.authors)}
+        if ex.relations:
+            for (h, t, key), d in relation_edges(ex, lambda r: aggregates.known(r, i)).items():
+                if h in emb_entities and t in emb_entities:
+                    edges.append((h, t, key, d))
+    for en in emb_entities:
+        entity(en)
+    g = nx.MultiDiGraph()
+    for n, (_, d) in sorted(nodes.items(), key=lambda kv: kv[1][0]):
+        g.add_node(n, **d)
+    for u, v, key, d in edges:
+        g.add_edge(u, v, key=key, **d)
+    return g, records
+
+
+def page_data_stream(source, aggregates: "Aggregates", *, title: str = "Knowledge graph",
+                     max_nodes: int = DEFAULT_MAX_NODES, max_embedded: int | None = None,
+                     layout: str = "precomputed",
+                     selection: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`page_data` of the full view of the whole graph of ``source`` (a resolved
+    stream, read twice, with its ``aggregates``), without that graph: only what the page
+    holds is ever in memory (:func:`page_selection`, :func:`page_graph`). ``selection``:
+    the result of a :class:`PageSelector` fed elsewhere (the build's export pass), which
+    saves one read and sets the caps."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
+    sel = selection or page_selection(source, aggregates, max_nodes, max_embedded)
+    h, records = page_graph(source, aggregates, sel)
+    all_types = sorted({str(a.type) for a in aggregates.entities.values()})
+    return _page_data(h, h, sel["embedded"], sel["initial"], None, sel["totals"], all_types,
+                      title=title, view="full", hops=2, types=[], max_nodes=sel["max_nodes"],
+                      max_embedded=sel["max_embedded"], extractions=None, layout=layout,
+                      known_members=sel["members"], paper_records=records)
 
 def _stabilization_iterations(n: int) -> int:
     if n <= 150:
@@ -780,15 +1007,30 @@ def render_html(data: dict[str, Any]) -> str:
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: parts[m.group(1)], template)
 
 
-def write_page(g: nx.MultiDiGraph, path: str | Path, title: str = "Knowledge graph of ML papers",
+def write_page(g, path: str | Path, title: str = "Knowledge graph of ML papers",
                max_nodes: int = DEFAULT_MAX_NODES, view: str = "full", *,
                entity: str | None = None, hops: int = 2, types: Iterable[str] | None = None,
                max_embedded: int | None = None, extractions: Iterable[Any] | None = None,
-               layout: str = "precomputed") -> Path:
-    """Write the interactive page for ``g`` to ``path`` (atomically) and return the path."""
-    data = page_data(g, title=title, view=view, entity=entity, hops=hops, types=types,
-                     max_nodes=max_nodes, max_embedded=max_embedded, extractions=extractions,
-                     layout=layout)
+               layout: str = "precomputed", aggregates: "Aggregates | None" = None,
+               selection: dict[str, Any] | None = None) -> Path:
+    """Write the interactive page for ``g`` to ``path`` (atomically) and return the path.
+
+    ``g``: the graph (``kg.graph``), or the resolved stream itself (a ``mentions.jsonl``
+    path, a list of extractions: ``kg.aggregate.passes``) with its ``aggregates`` (computed
+    here when not given), for the full view: the same page, made without the whole graph
+    (:func:`page_data_stream`, with its ``selection``; how the build writes its page)."""
+    if aggregates is not None or not (hasattr(g, "nodes") and hasattr(g, "out_edges")):
+        if view != "full" or entity or types or extractions is not None:
+            raise ValueError("a page of a stream is the full view; for a view, an entity's "
+                             "neighbourhood or types, pass the graph (kg.graph.build_graph)")
+        from .aggregate import Aggregates, passes
+        agg = aggregates if aggregates is not None else Aggregates.of(passes(g)())
+        data = page_data_stream(g, agg, title=title, max_nodes=max_nodes,
+                                max_embedded=max_embedded, layout=layout, selection=selection)
+    else:
+        data = page_data(g, title=title, view=view, entity=entity, hops=hops, types=types,
+                         max_nodes=max_nodes, max_embedded=max_embedded,
+                         extractions=extractions, layout=layout)
     page = render_html(data)
     path = Path(path)
     with atomic_write(path) as fh:

@@ -404,3 +404,34 @@ def test_a_broken_graph_does_not_conform(syn):
               if str(report.value(r, SH.sourceConstraintComponent)).endswith("SPARQLConstraintComponent")}
     assert rel[3] in values
     assert components["MaxCountConstraintComponent"] >= 1 and components["MinCountConstraintComponent"] >= 3
+
+
+# ---- the stream (what the build writes) -------------------------------------------------------
+
+def test_the_stream_gives_the_statements_of_the_graph(syn, sample_graph, sample_extractions):
+    """kg build writes the RDF from the resolved stream and the entity aggregates, without
+    the graph: the same statements as iter_statements(graph), once each."""
+    from kg.aggregate import Aggregates
+    for exs, g in ((synthetic_extractions(), syn), (sample_extractions, sample_graph)):
+        agg = Aggregates.of(exs)
+        got = list(kgrdf.iter_stream_statements(exs, agg))
+        assert len(got) == len(set(got)) and set(got) == set(kgrdf.iter_statements(g))
+        # grouped by subject (JSON-LD writes one object per subject, Turtle one block)
+        subjects = [s for s, _, _ in got]
+        starts = [s for i, s in enumerate(subjects) if i == 0 or subjects[i - 1] != s]
+        assert len(starts) == len(set(starts))
+
+
+def test_stream_export_files(tmp_path, syn):
+    exs = synthetic_extractions()
+    paths = write_rdf(exs, tmp_path)  # aggregates computed by one more read
+    assert [p.name for p in paths] == ["graph.ttl", "graph.nt", "graph.jsonld"]
+    ref = graph_to_rdf(syn)
+    for p in paths:
+        assert isomorphic(_parse(p), ref), p.name
+    doc = json.loads((tmp_path / "graph.jsonld").read_text(encoding="utf-8"))
+    assert len(doc["@graph"]) == len(set(ref.subjects()))
+    again = tmp_path / "again"
+    write_rdf(exs, again)
+    for p in paths:
+        assert (again / p.name).read_bytes() == p.read_bytes(), p.name

@@ -98,6 +98,20 @@ def small_graph() -> nx.MultiDiGraph:
 
 def synthetic_graph(n_entities: int = 5000, n_papers: int = 2500, seed: int = 1) -> nx.MultiDiGraph:
     """A big graph of synthetic papers: entity popularity is heavy-tailed, like real corpora."""
+    types = ("Method", "Model", "Dataset", "Benchmark")
+    g = build_graph(synthetic_extractions(n_entities, n_papers, seed))
+    # make sure all n_entities exist (rare ones may not have been drawn)
+    for i in range(n_entities):
+        n = entity_node(f"e{i}")
+        if n not in g:
+            g.add_node(n, kind="entity", label=f"Ent{i}", type=types[i % 4], aliases=[],
+                       papers=0, proposed_by=0)
+    return g
+
+
+def synthetic_extractions(n_entities: int = 5000, n_papers: int = 2500,
+                          seed: int = 1) -> list[PaperExtraction]:
+    """The papers of :func:`synthetic_graph`."""
     import random
 
     rnd = random.Random(seed)
@@ -115,14 +129,7 @@ def synthetic_graph(n_entities: int = 5000, n_papers: int = 2500, seed: int = 1)
             sentence = abstract
             rels = [(f"e{picks[0]}", "compared_with", f"e{picks[1]}", sentence)]
         exs.append(_paper(f"s{p}", title, abstract, ents, rels, date=f"2024-01-{1 + p % 28:02d}"))
-    g = build_graph(exs)
-    # make sure all n_entities exist (rare ones may not have been drawn)
-    for i in range(n_entities):
-        n = entity_node(f"e{i}")
-        if n not in g:
-            g.add_node(n, kind="entity", label=f"Ent{i}", type=types[i % 4], aliases=[],
-                       papers=0, proposed_by=0)
-    return g
+    return exs
 
 
 # ---- helpers over the written HTML -------------------------------------------------------
@@ -344,6 +351,26 @@ def test_large_graph_capped(tmp_path, g_big):
     assert all(e["from"] in emb and e["to"] in emb for e in data["edges"])
     assert "Showing the 300 best-connected of" in page
     assert "This page embeds 2,000 nodes" in page
+
+
+def test_capped_page_of_the_stream_is_the_page_of_the_graph(tmp_path):
+    """The build writes its page from the stream (kg.views.page_data_stream): the same nodes
+    chosen, the same panels and edges, byte for byte, where the caps bite hard."""
+    from kg.aggregate import Aggregates
+    from kg.views import page_selection
+    exs = synthetic_extractions(3000, 2500)
+    g = build_graph(exs)
+    agg = Aggregates.of(exs)
+    for caps in ({"max_nodes": 300, "max_embedded": 2000}, {"max_nodes": 40, "max_embedded": 100}):
+        a = write_page(exs, tmp_path / "a.html", aggregates=agg, **caps).read_bytes()
+        b = write_page(g, tmp_path / "b.html", **caps).read_bytes()
+        assert a == b, caps
+    sel = page_selection(exs, agg, max_nodes=40, max_embedded=100)
+    data = page_data(g, max_nodes=40, max_embedded=100)
+    assert sel["embedded"] == [n["id"] for n in data["nodes"]]
+    assert len(data["papers"]) > 100 + 50  # papers listed beyond the embedded ones
+    with pytest.raises(ValueError, match="full view"):
+        write_page(exs, tmp_path / "c.html", view="entities")
 
 
 def test_default_cap_on_5000_entities(g_big):

@@ -550,7 +550,7 @@ def _names_other_kind(entry: LexiconEntry, long_forms: list[str]) -> bool:
 
 
 def _extends_name(form: str, name: str) -> bool:
-    """``form`` is ``name`` with a hyphenated or spaced part after it ("PROBE-Bench" of
+    r"""``form`` is ``name`` with a hyphenated or spaced part after it ("PROBE-Bench" of
     "PROBE"): ``re.match(re.escape(name) + r"[-\s]\S", form)`` without a pattern per name."""
     n = len(name)
     return (form.startswith(name) and len(form) > n + 1 and (form[n] == "-" or form[n].isspace())
