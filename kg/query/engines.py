@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -144,6 +145,10 @@ def resolve_source(path: str | os.PathLike, engine: str = "oxigraph") -> Path:
     return resolve_graph_path(p)
 
 
+#: N-Triples lines per bulk load when a store is written (see write_store)
+STORE_LOAD_LINES = 250_000
+
+
 def write_store(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
     """Bulk-load the RDF file ``source`` into a new on-disk pyoxigraph store at ``dest`` (a
     folder that must not exist yet), stamped with what it was loaded from."""
@@ -156,7 +161,15 @@ def write_store(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
         raise QueryError(f"{dest}: already exists", kind="load")
     store = ox.Store(str(dest))
     try:
-        store.bulk_load(path=str(source), format=getattr(ox.RdfFormat, _OX_FORMATS[fmt]))
+        rdf_format = getattr(ox.RdfFormat, _OX_FORMATS[fmt])
+        if rdf_format == ox.RdfFormat.N_TRIPLES:
+            # in slices of whole lines: one bulk load holds its batches in memory (1.6 GB
+            # for the 3.7M triples of 90k papers); slices keep it near 300 MB at any size
+            with open(source, "rb") as fh:
+                while chunk := b"".join(itertools.islice(fh, STORE_LOAD_LINES)):
+                    store.bulk_load(chunk, format=rdf_format)
+        else:
+            store.bulk_load(path=str(source), format=rdf_format)
         store.flush()
     except OSError:
         raise
