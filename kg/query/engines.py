@@ -165,6 +165,7 @@ def write_store(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
         if rdf_format == ox.RdfFormat.N_TRIPLES:
             # in slices of whole lines: one bulk load holds its batches in memory (1.6 GB
             # for the 3.7M triples of 90k papers); slices keep it near 300 MB at any size
+            # (kg writes no blank nodes, whose labels would not carry across slices)
             with open(source, "rb") as fh:
                 while chunk := b"".join(itertools.islice(fh, STORE_LOAD_LINES)):
                     store.bulk_load(chunk, format=rdf_format)
