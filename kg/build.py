@@ -109,7 +109,7 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
     ``cache``: a :class:`kg.cache.ExtractionCache`; papers it holds are not extracted again
     (resolution always runs on the whole corpus, so the output is the same either way)."""
     extractor = extractor or Extractor()
-    resolver = Resolver(lexicon=extractor.lexicon)
+    resolver = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
     # a temporary file without a name (O_TMPFILE, or unlinked at once): however the run
     # ends, even killed, nothing is left in the temporary directory
     with tempfile.TemporaryFile("w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-",

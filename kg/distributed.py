@@ -233,7 +233,7 @@ def extract_partition(config: Config, items: list,
     extractor = _extractor(config)
     todo = [it for it in items if isinstance(it, Paper)]
     fresh = extractor.pipe(todo)
-    resolver = Resolver(lexicon=extractor.lexicon)
+    resolver = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
     lines, new = [], []
     for it in items:
         if isinstance(it, Paper):
@@ -254,7 +254,8 @@ def merge_states(left: ResolverState, right: ResolverState) -> ResolverState:
 def resolve_partition(config: Config, lines: list[str], state: ResolverState) -> list[PaperExtraction]:
     """Pass 2 of one partition: its raw extractions read back (as a plain build reads its
     temporary file) and resolved with the corpus's merged state."""
-    resolver = Resolver(lexicon=_extractor(config).lexicon, state=state)
+    extractor = _extractor(config)
+    resolver = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats, state=state)
     return [resolver.resolve(PaperExtraction.from_json(json.loads(line))) for line in lines]
 
 

@@ -144,3 +144,26 @@ def test_a_form_spelled_like_the_header_survives_a_roundtrip(tmp_path):
     path = s.save(tmp_path / "s.tsv.gz")
     loaded = CorpusStats.load(path)
     assert loaded.get("KEY") == s.get("key") and loaded.papers == 9
+
+
+def test_a_users_statistics_also_tell_the_resolver_what_a_bare_acronym_means(tmp_path):
+    import json
+
+    from kg.build import extract_to_file
+    from kg.model import Paper
+    own = [Paper(f"s{i}", "A study", f"Results with the Widget Query Model (WQM) are reported, case {i}.")
+           for i in range(4)]
+    CorpusStats.build(own, min_df=1).save(tmp_path / "own.tsv.gz")
+    src = tmp_path / "papers.jsonl"
+    src.write_text(json.dumps({"id": "a", "title": "Widget Query Model: Queries for Widgets",
+                               "abstract": "We introduce Widget Query Model, a model for widgets."}) + "\n"
+                   + json.dumps({"id": "b", "title": "Fast widgets",
+                                 "abstract": "We compare parsers. WQM achieves the best accuracy."}) + "\n")
+
+    def ids(**kw):
+        extract_to_file([src], tmp_path / "m.jsonl", **kw)
+        return [[e["id"] for e in json.loads(line)["entities"]] for line in open(tmp_path / "m.jsonl")]
+
+    # nothing in the shipped statistics or these two papers says what WQM stands for
+    assert ids() == [["widget-query-model"], ["wqm"]]
+    assert ids(corpus_stats=[tmp_path / "own.tsv.gz"]) == [["widget-query-model"], ["widget-query-model"]]
