@@ -242,12 +242,13 @@ def _same_spelling(name: str, form: str) -> bool:
     """``name`` is written as the case-sensitive known ``form``: letter for letter (spaces,
     hyphens and a plural s aside: "Segment Anything Models"), or in other capitals when the
     known name is a word ("MixUp" of Mixup, "Text8" of text8) and ``name`` is no acronym
-    ("SPIDER" is not Spider, "CaMeL" is not CAMEL)."""
+    ("SPIDER" is not Spider, "CaMeL" is not CAMEL; "PI0.5" is pi0.5)."""
     a, b = name.replace("-", "").replace(" ", ""), form.replace("-", "").replace(" ", "")
     if a in (b, b + "s"):
         return True
     word_like = b[:1].isupper() and b[1:].islower() or b.islower()
-    return a.lower() == b.lower() and word_like and not a.isupper()
+    # (in capitals a word reads as an acronym, a name with a digit does not: "PI0.5" of pi0.5)
+    return a.lower() == b.lower() and word_like and (not a.isupper() or any(c.isdigit() for c in b))
 
 
 def _most_frequent(names: Counter) -> str:

@@ -228,3 +228,13 @@ def test_a_long_form_is_found_by_its_word_initials_first(ex):
     found = names(ex, "We train the policy with Proximal Policy Optimisation (PPO) and a Mesh Memory Protocol (MMP).")
     assert "Proximal Policy Optimisation" in found and found["Proximal Policy Optimisation"].aliases == ["PPO"]
     assert "Mesh Memory Protocol" in found
+
+
+def test_a_definition_decides_between_two_known_names_of_one_acronym(ex):
+    # the lexicon knows GQA the benchmark and Grouped-Query Attention; the title's bare GQA
+    # comes first, the paper's own definition decides
+    found = names(ex, "Multi-Query Attention (MQA) and Grouped-Query Attention (GQA) reduce memory.",
+                  title="Faster GQA: Grouping Heads")
+    assert found["Grouped-Query Attention"].id == "grouped-query-attention"
+    assert all(e.id != "gqa" for e in found.values())
+    assert names(ex, "We evaluate on GQA and VQAv2.")["GQA"].id == "gqa"

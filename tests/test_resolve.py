@@ -172,6 +172,13 @@ def test_a_case_sensitive_known_word_joins_its_other_capitals_and_plural_but_not
     assert [e.id for e in ro.entities] == ["mixup", "spider--own", "segment-anything-model"]
 
 
+def test_a_case_sensitive_known_name_with_a_digit_joins_its_capitals():
+    lex = _lexicon({"name": "pi0.5", "aliases": ["π0.5"], "type": "Model", "case_sensitive": True})
+    known = ex("k", ent("π0.5", id_="pi0.5", rule="lexicon", type_rule="lexicon"))
+    caps = ex("c", ent("PI0.5"))
+    assert resolve([known, caps], lexicon=lex, corpus_stats=False)[1].entities[0].id == "pi0.5"
+
+
 # ---- a mergeable pass 1 (issue 9: past one machine) -----------------------------------
 
 def _raw_sample(extractor):

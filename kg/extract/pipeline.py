@@ -319,7 +319,10 @@ class Extractor:
 
     def _entity(self, doc: Doc, paper: Paper, members: list[Candidate], abstract_offset: int) -> Entity | None:
         lex = self.lexicon
-        entry = next((c.entry for c in members if c.entry is not None), None)
+        # a paper's definition decides: "GQA: ... Grouped-Query Attention (GQA)" is the
+        # attention of its long form, not the benchmark its bare acronym would be
+        entry = next((c.entry for c in members if c.entry is not None and "abbr_of" in c.extras),
+                     None) or next((c.entry for c in members if c.entry is not None), None)
         if entry is not None:
             # The paper's own definition beats the lexicon for an acronym with two meanings:
             # "Mixture-of-Denoisers (MoD)" is not the lexicon's MoD, Mixture-of-Depths.
