@@ -275,22 +275,30 @@ def _pack(blocks: list[tuple[Any, float]]) -> list[tuple[float, float]]:
     """Offsets placing circles (largest first, as given) on a spiral, without overlaps."""
     import math
 
-    placed: list[tuple[float, float, float]] = []
+    import numpy as np
+
+    # the circles placed so far as arrays: each step of the spiral tests them all at once
+    # (a Python loop over them made the page of a large graph quadratic in its components)
+    px, py, pr = (np.zeros(len(blocks)) for _ in range(3))
     out = []
-    for _, r in blocks:
-        if not placed:
-            placed.append((0.0, 0.0, r))
+    ang = rad = 0.0
+    for k, (_, r) in enumerate(blocks):
+        if k == 0:
+            pr[0] = r
             out.append((0.0, 0.0))
             continue
-        ang, rad = 0.0, placed[0][2] + r
+        if k == 1 or r != blocks[k - 1][1]:
+            ang, rad = 0.0, float(pr[0]) + r
+        # (else a circle as large as the last one: the spiral goes on from where that one
+        # was placed, instead of walking again past every circle placed before it)
         while True:
             x, y = rad * math.cos(ang), rad * math.sin(ang)
-            if all((x - px) ** 2 + (y - py) ** 2 >= (r + pr) ** 2 for px, py, pr in placed):
+            if bool(np.all((x - px[:k]) ** 2 + (y - py[:k]) ** 2 >= (r + pr[:k]) ** 2)):
                 break
             step = max(0.15, min(1.0, (r + 0.5) / rad))
             ang += step
             rad += 0.04 * (r + 0.5) * step
-        placed.append((x, y, r))
+        px[k], py[k], pr[k] = x, y, r
         out.append((x, y))
     return out
 

@@ -468,3 +468,18 @@ def test_page_script_builds_dom_from_text_only():
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                  "new Function"):
         assert sink not in code, sink
+
+
+def test_many_components_pack_without_overlap_and_stay_compact():
+    import math
+
+    from kg.views import _pack
+    blocks = [(None, 5.0)] + [(None, 1.2)] * 40 + [(None, 0.6)] * 400
+    out = _pack(blocks)
+    radii = [r for _, r in blocks]
+    for i in range(len(out)):
+        for j in range(i):
+            assert math.dist(out[i], out[j]) >= radii[i] + radii[j] - 1e-9
+    # within a circle of about twice the radius that holds the blocks' total area
+    area = sum(math.pi * r * r for r in radii)
+    assert max(math.hypot(x, y) + r for (x, y), r in zip(out, radii)) < 2 * math.sqrt(area / math.pi)
