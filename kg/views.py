@@ -287,10 +287,10 @@ def _pack(blocks: list[tuple[Any, float]]) -> list[tuple[float, float]]:
             pr[0] = r
             out.append((0.0, 0.0))
             continue
-        if k == 1 or r != blocks[k - 1][1]:
+        if k == 1:
             ang, rad = 0.0, float(pr[0]) + r
-        # (else a circle as large as the last one: the spiral goes on from where that one
-        # was placed, instead of walking again past every circle placed before it)
+        # (later circles, no larger than the last, go on along the spiral from where that
+        # one was placed, instead of walking again past every circle placed before it)
         while True:
             x, y = rad * math.cos(ang), rad * math.sin(ang)
             if bool(np.all((x - px[:k]) ** 2 + (y - py[:k]) ** 2 >= (r + pr[:k]) ** 2)):
