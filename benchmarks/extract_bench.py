@@ -8,7 +8,7 @@ and never text another stage has seen: spaCy's tokenizer cache would stay warm o
 text). In the same run it times
 
   baseline    spacy.blank("en") tokenizing "title. abstract"      (the floor any spaCy pipeline pays)
-  tokenizer   kg's name-preserving tokenizer + sentencizer
+  tokenizer   kg's name-preserving tokenizer (sentences come from its token arrays)
   extract     kg.extract.Extractor.pipe (entities, proposals, relations), one process
   extract-j2  the same on two processes (kg.extract.parallel.pipe_parallel)
   build-j2    `kg build FILE -o DIR -j 2` of --build-papers papers, end to end: every export
@@ -91,7 +91,7 @@ def _breakdown(extractor, papers) -> dict[str, float]:
     finally:
         for u in undo:
             u()
-    acc["tokenizer and sentencizer (spaCy)"] = total - sum(acc.values())
+    acc["spaCy's tokenizer, and the pipe around the stages"] = total - sum(acc.values())
     return {"total": total, **dict(acc.most_common())}
 
 

@@ -77,7 +77,7 @@ class Extractor:
         the statistics of 100k arXiv cs abstracts shipped with kg by default."""
         self.lexicon = lexicon or Lexicon.load(extra_lexicons)
         self.stats = corpus_stats if corpus_stats is not None else CorpusStats.default()
-        self.nlp = make_nlp(sentencizer=False)  # sentences: kg.extract.sentences
+        self.nlp = make_nlp()
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for entry in self.lexicon.entries.values():
             variants = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from spacy.attrs import IS_PUNCT, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, ORTH
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span, Token
 
@@ -18,13 +18,7 @@ _KEY = "kg_sentence_starts"
 def _starts(doc: Doc) -> list[int]:
     starts = doc.user_data.get(_KEY)
     if starts is None:
-        # a sentencizer's marks read as one array (1: starts a sentence), not as Spans;
-        # without marks (kg's extractor runs no sentencizer), the same rule on the arrays
-        if doc.has_annotation("SENT_START"):
-            flags = doc.to_array(SENT_START).tolist()
-            starts = [i for i, f in enumerate(flags) if f == 1]
-        else:
-            starts = _sentencizer_starts(token_texts(doc), doc.to_array(IS_PUNCT).tolist())
+        starts = _sentencizer_starts(token_texts(doc), doc.to_array(IS_PUNCT).tolist())
         doc.user_data[_KEY] = starts
     return starts
 

@@ -29,10 +29,10 @@ _MODIFIER_SUFFIX = r"(?<=[A-Za-z0-9)])-(?:%s|[a-z]{3,}ed)$" % "|".join(sorted(se
 _FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$"
 
 
-def make_nlp(sentencizer: bool = True) -> Language:
-    """A blank English pipeline with the name-preserving tokenizer and (unless
-    ``sentencizer=False``) a sentencizer. kg's extractor runs none: it finds the same
-    sentences on the token arrays (``kg.extract.sentences``), at a fraction of the cost."""
+def make_nlp() -> Language:
+    """A blank English pipeline with the name-preserving tokenizer. It has no sentencizer:
+    ``kg.extract.sentences`` finds the sentencizer's sentences on the token arrays, at a
+    fraction of the cost of its ``Token`` objects."""
     nlp = spacy.blank("en")
     infixes = [p for p in nlp.Defaults.infixes
                if "(?:-|–|—|--|---|——|~)" not in p and r"[+\-\*^](?=[0-9-])" not in p]
@@ -41,7 +41,5 @@ def make_nlp(sentencizer: bool = True) -> Language:
     # the ends of names (HD-VG-130M, Feint6K, WebVid-10M), so they stay on.
     suffixes = [p for p in nlp.Defaults.suffixes if "km|km²" not in p] + [_MODIFIER_SUFFIX, _FINAL_PERIOD]
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-    if sentencizer:
-        nlp.add_pipe("sentencizer")
     return nlp
 
