@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import spacy
 from spacy.language import Language
+from spacy import attrs
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 # "X-based", "X-style" ...: the modifier is split off as its own token so X matches alone.
@@ -29,6 +30,59 @@ _MODIFIER_SUFFIX = r"(?<=[A-Za-z0-9)])-(?:%s|[a-z]{3,}ed)$" % "|".join(sorted(se
 _FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$"
 
 
+# The lexical attributes kg reads (``Token.lower_``, ``is_punct``, ``is_title``, ``is_upper``,
+# ``like_num``; the PhraseMatcher matches on LOWER). spaCy computes all ~25 for every new word
+# the vocabulary meets; the others are left unset.
+_LEXICAL_ATTRS = frozenset({attrs.LOWER, attrs.IS_PUNCT, attrs.IS_TITLE, attrs.IS_UPPER, attrs.LIKE_NUM})
+
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_CURRENCY_PREFIXES = ("US$", "C$", "A$")
+
+
+def _fast_suffix(search):
+    """``search`` (the compiled suffix rules), answered without the regex where none can
+    match. Python's ``re`` tries an end-anchored alternation at every position of the
+    string (about 5 µs a word). Of the rules, only "'s" and the hyphenated modifiers end in
+    an ASCII letter or digit, so a word that ends in one, has no hyphen and no "'s" has no
+    suffix. (tests/test_tokenizer.py checks this against the regex.)"""
+    def suffix_search(text: str):
+        if text[-1:] in _ASCII_ALNUM and "-" not in text and not (
+                text[-1] in "sS" and len(text) > 1 and text[-2] in "'’"):
+            return None
+        return search(text)
+    return suffix_search
+
+
+def _fast_prefix(search):
+    """The same for the prefix rules: only the currency prefixes US$, C$ and A$ start with an
+    ASCII letter or digit."""
+    def prefix_search(text: str):
+        if text[:1] in _ASCII_ALNUM and not text.startswith(_CURRENCY_PREFIXES):
+            return None
+        return search(text)
+    return prefix_search
+
+
+def _fast_infix(finditer):
+    """The same for the infix rules: each one needs a character that is not an ASCII letter
+    or digit."""
+    def infix_finditer(text: str):
+        if text.isascii() and text.isalnum():
+            return ()
+        return finditer(text)
+    return infix_finditer
+
+
+def _fast_url(match):
+    """The same for spaCy's URL rule: both of its host forms (a name or an IP address) need a
+    period."""
+    def url_match(text: str):
+        if "." not in text:
+            return None
+        return match(text)
+    return url_match
+
+
 def make_nlp() -> Language:
     """A blank English pipeline with the name-preserving tokenizer. It has no sentencizer:
     ``kg.extract.sentences`` finds the sentencizer's sentences on the token arrays, at a
@@ -40,6 +94,13 @@ def make_nlp() -> Language:
     # Unit suffixes ("130M", "6K", "10GB") are split off by default; in this field they are
     # the ends of names (HD-VG-130M, Feint6K, WebVid-10M), so they stay on.
     suffixes = [p for p in nlp.Defaults.suffixes if "km|km²" not in p] + [_MODIFIER_SUFFIX, _FINAL_PERIOD]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer = nlp.tokenizer
+    tokenizer.suffix_search = _fast_suffix(compile_suffix_regex(suffixes).search)
+    tokenizer.prefix_search = _fast_prefix(tokenizer.prefix_search)
+    tokenizer.infix_finditer = _fast_infix(tokenizer.infix_finditer)
+    if tokenizer.url_match is not None:
+        tokenizer.url_match = _fast_url(tokenizer.url_match)
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {k: v for k, v in getters.items() if k in _LEXICAL_ATTRS}
     return nlp
 

@@ -1,0 +1,83 @@
+"""kg.extract.tokenizer: the fast paths in front of spaCy's affix and URL rules answer exactly
+what the rules answer, so the tokens are the same as with the plain rules."""
+import itertools
+import random
+
+import pytest
+import spacy
+from spacy.attrs import IS_PUNCT, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER, ORTH, SPACY
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+from kg.extract import tokenizer as tk
+from kg.extract.tokenizer import make_nlp
+from kg.readers import ReadReport, read_papers
+
+SAMPLE = "kg/data/sample-papers.jsonl"
+BROAD = "tests/data/eval/dev-broad-papers.jsonl"
+
+
+def _plain_rules():
+    """kg's tokenizer rules as plain compiled regexes, without the fast paths."""
+    nlp = spacy.blank("en")
+    infixes = [p for p in nlp.Defaults.infixes
+               if "(?:-|–|—|--|---|——|~)" not in p and r"[+\-\*^](?=[0-9-])" not in p]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = [p for p in nlp.Defaults.suffixes if "km|km²" not in p] + [tk._MODIFIER_SUFFIX, tk._FINAL_PERIOD]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    return nlp
+
+
+def _texts():
+    papers = itertools.chain(read_papers(SAMPLE, report=ReadReport()), read_papers(BROAD, report=ReadReport()))
+    return [p.title + ". " + p.abstract for p in papers]
+
+
+def _strings():
+    """Every word of the sample and dev-broad abstracts, the same without its first or last
+    character (the tokenizer calls the rules on what is left after a split), and random
+    strings over the characters the rules care about."""
+    words = {w for t in _texts() for w in t.split()}
+    rnd = random.Random(7)
+    alphabet = "aZs0'’-._,:;()[]%$€+*/=<>…~!?\"éß²°USCA"
+    words |= {"".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 8))) for _ in range(20000)}
+    out = set()
+    for w in words:
+        out |= {w, w[1:], w[:-1], w[1:-1]}
+    return sorted(out)
+
+
+def _span(m):
+    return None if m is None else m.span()
+
+
+def test_fast_paths_answer_what_the_rules_answer():
+    ours, plain = make_nlp().tokenizer, _plain_rules().tokenizer
+    strings = _strings()
+    assert len(strings) > 20000
+    for s in strings:
+        assert _span(ours.suffix_search(s)) == _span(plain.suffix_search(s)), s
+        assert _span(ours.prefix_search(s)) == _span(plain.prefix_search(s)), s
+        assert [m.span() for m in ours.infix_finditer(s)] == [m.span() for m in plain.infix_finditer(s)], s
+        assert _span(ours.url_match(s)) == _span(plain.url_match(s)), s
+
+
+@pytest.mark.parametrize("text,suffix", [
+    ("model's", "'s"), ("GPT-4’s", "’s"), ("CLIP-based", "-based"), ("data.", "."),
+    ("Quokkanet-13B.", "."), ("LLMs,", ","), ("3+", "+"), ("word", None),
+])
+def test_fast_suffix_still_finds_suffixes(text, suffix):
+    m = make_nlp().tokenizer.suffix_search(text)
+    assert (m.group() if m else None) == suffix
+
+
+def test_tokens_and_attributes_match_the_plain_rules():
+    ours, plain = make_nlp(), _plain_rules()
+    attrs = [ORTH, SPACY, IS_PUNCT, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER]
+    texts = _texts() + ["See https://github.com/org/repo and www.example.com/x.", "US$5 and C$3, A$2."]
+    for a, b in zip(ours.pipe(texts), plain.pipe(texts)):
+        assert a.to_array(attrs).tolist() == b.to_array(attrs).tolist(), a.text[:80]
+
+
+def test_only_the_read_lexical_attributes_are_computed():
+    getters = make_nlp().vocab.lex_attr_getters
+    assert set(getters) == set(tk._LEXICAL_ATTRS)
