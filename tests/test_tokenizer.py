@@ -50,12 +50,17 @@ def _span(m):
     return None if m is None else m.span()
 
 
+def _length(m):
+    """What spaCy reads of an affix match (``Tokenizer.find_suffix``)."""
+    return None if m is None else m.end() - m.start()
+
+
 def test_fast_paths_answer_what_the_rules_answer():
     ours, plain = make_nlp().tokenizer, _plain_rules().tokenizer
     strings = _strings()
     assert len(strings) > 20000
     for s in strings:
-        assert _span(ours.suffix_search(s)) == _span(plain.suffix_search(s)), s
+        assert _length(ours.suffix_search(s)) == _length(plain.suffix_search(s)), s
         assert _span(ours.prefix_search(s)) == _span(plain.prefix_search(s)), s
         assert [m.span() for m in ours.infix_finditer(s)] == [m.span() for m in plain.infix_finditer(s)], s
         assert _span(ours.url_match(s)) == _span(plain.url_match(s)), s
@@ -63,7 +68,8 @@ def test_fast_paths_answer_what_the_rules_answer():
 
 @pytest.mark.parametrize("text,suffix", [
     ("model's", "'s"), ("GPT-4’s", "’s"), ("CLIP-based", "-based"), ("data.", "."),
-    ("Quokkanet-13B.", "."), ("LLMs,", ","), ("3+", "+"), ("word", None),
+    ("Quokkanet-13B.", "."), ("LLMs,", ","), ("3+", "+"), ("word", None), ("costs5US$", "US$"),
+    ("LoopFormer,", ","), ("BERT.", "."), ("A.", None),
 ])
 def test_fast_suffix_still_finds_suffixes(text, suffix):
     m = make_nlp().tokenizer.suffix_search(text)

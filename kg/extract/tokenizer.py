@@ -44,11 +44,17 @@ def _fast_suffix(search):
     match. Python's ``re`` tries an end-anchored alternation at every position of the
     string (about 5 µs a word). Of the rules, only "'s" and the hyphenated modifiers end in
     an ASCII letter or digit, so a word that ends in one, has no hyphen and no "'s" has no
-    suffix. (tests/test_tokenizer.py checks this against the regex.)"""
+    suffix; one that ends in punctuation after a letter or digit needs only its last five
+    characters searched. (tests/test_tokenizer.py checks both against the regex.)"""
     def suffix_search(text: str):
-        if text[-1:] in _ASCII_ALNUM and "-" not in text and not (
-                text[-1] in "sS" and len(text) > 1 and text[-2] in "'’"):
-            return None
+        if "-" not in text:
+            if text[-1:] in _ASCII_ALNUM and not (text[-1] in "sS" and len(text) > 1 and text[-2] in "'’"):
+                return None
+            if text[-2:-1] in _ASCII_ALNUM:
+                # "data,", "GPT-4)": a rule that matches here is at most three characters
+                # ("5US$") with at most two of look-behind, so the last five decide it.
+                # spaCy reads only the match's length.
+                return search(text[-5:])
         return search(text)
     return suffix_search
 
