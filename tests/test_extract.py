@@ -112,6 +112,26 @@ def test_we_propose_marks_proposal_but_not_known_entities(extractor):
     assert not ents["CLIP"].proposed
 
 
+@pytest.mark.parametrize("abstract,name", [
+    # sentences of arXiv abstracts (2512.13278, 2602.01660, 2604.01195): a known model's checkpoint
+    # that the paper trains or starts from is not the paper's own
+    ("Across ten diverse benchmarks, we train two base models, Qwen3-8B and Qwen2.5-VL-7B, with it.", "Qwen3-8B"),
+    ("Then, we develop CoDiQ-Generator from Qwen3-8B, which improves the upper bound.", "Qwen3-8B"),
+    ("We train Qwen3-4B as the base model on ORBIT using GRPO.", "Qwen3-4B"),
+    ("Our experiments on Zorblax-9 show that the method surpasses prior work.", "Zorblax-9"),
+])
+def test_what_a_paper_works_on_is_not_proposed(extractor, abstract, name):
+    ents = by_name(run(extractor, abstract))
+    assert name not in ents or not ents[name].proposed
+
+
+def test_an_announced_checkpoint_of_a_known_model_is_proposed(extractor):
+    # 2604.05081: a new release in a known family
+    ex = run(extractor, "We introduce MedGemma 1.5 4B, the latest model in the MedGemma collection.",
+             title="MedGemma 1.5 Technical Report")
+    assert by_name(ex)["MedGemma 1.5 4B"].proposed
+
+
 @pytest.mark.parametrize("sentence,head,rel,tail", [
     ("Our method Zephyrix outperforms GPT-4 and Llama 2 by a wide margin.", "Zephyrix", "outperforms", "GPT-4"),
     ("We evaluate Zephyrix on MMLU and GSM8K.", "Zephyrix", "evaluated_on", "GSM8K"),

@@ -240,6 +240,9 @@ def _spells_out(name: str, right: str) -> bool:
 
 NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|entitled|denoted(?: as)?)\s*,?\s*$", re.I)
 OUR = re.compile(r"\b(?:our|the proposed|our proposed|our new|the resulting)\s+(?:[\w-]+[\s,:]+){0,2}$", re.I)
+# "our experiments on X", "our results with X": X is what the paper's work is done on
+_OUR_THEN_PREPOSITION = re.compile(r"\b(?:on|with|using|across|over|for|from|of|than|to|in|against|by|via|at|into|"
+                                   r"under|between|among|versus|vs\.?)\s*[,:]?\s*$", re.I)
 # "a novel X", "two new benchmarks X and Y", "a new dataset (X)"
 NEW_THING = re.compile(
     r"\b(?:a|an|our|the|two|three|several)\s+(?:(?:key|first|simple|large-scale|carefully[- ]designed)\s+)?"
@@ -290,6 +293,6 @@ def proposed_by_context(doc: Doc, span: Span) -> str | None:
             return "proposed:we-propose"
         if ANNOUNCE_PLURAL.search(between):
             return "proposed:we-propose-list"
-    if OUR.search(left[-40:]) and "our" in left[-40:].lower():
+    if OUR.search(left[-40:]) and "our" in left[-40:].lower() and not _OUR_THEN_PREPOSITION.search(left[-40:]):
         return "proposed:our"
     return None

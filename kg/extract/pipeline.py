@@ -412,6 +412,12 @@ class Extractor:
                 "proposed:title-name", "proposed:named", "proposed:apposition"):
             # a well-known artifact is this paper's own only when the text says so plainly
             proposed_rule = None
+        if base is not None and proposed_rule not in (
+                "proposed:title-name", "proposed:named", "proposed:apposition", "proposed:title-variant") \
+                and not any(_ANNOUNCED.search(text_of(doc)[max(0, c.start - 40):c.start]) for c in members):
+            # nor is a checkpoint of one ("we train Qwen3-8B", "we develop X from Qwen3-8B"),
+            # unless the paper announces it ("We introduce MedGemma 1.5 4B")
+            proposed_rule = None
         if entry is None and base is None and literal is None:
             verdict = self._artifact_evidence(members, typ, type_rule, proposed_rule)
             if verdict is None:
@@ -672,6 +678,9 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
 # "MSVD and LSMDC", "ImageNette (87.2%), ImageWoof": a list, with the results in between
 _LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,24}\)\s*)?(?:,|and|or|,\s*and|,\s*or|/)\s*$")
 
+
+# "we introduce X", "this report presents X": the paper announces X, a release of its own
+_ANNOUNCED = re.compile(r"\b(?:we|this (?:paper|work|report))\s+(?:introduce|present|release|unveil)s?\s+$", re.I)
 
 # A bare known acronym whose corpus definitions are mostly something else is not taken.
 AMBIGUOUS_MEANING = 0.3
