@@ -51,6 +51,15 @@ def test_schwartz_hearst_long_form_boundaries():
     assert (ab.long.text, ab.short.text) == ("motion consistency model", "MCM")
 
 
+def test_a_parenthesised_list_of_names_defines_nothing():
+    # 2603.12245, 2604.02977: "(DiT, U-ViT, ...)" lists the architectures; an author-year
+    # citation after the short form still leaves the definition
+    doc = make_nlp()("Across datasets and architectures (DiT, U-ViT, HDiT, MM-DiT), it gains. "
+                     "We align with Direct Preference Optimization (DPO, Rafailov et al., 2023).")
+    assert [(ab.long.text, ab.short.text) for ab in find_abbreviations(doc)] == [
+        ("Direct Preference Optimization", "DPO")]
+
+
 def test_lexicon_entity_with_alias_and_type(extractor):
     ex = run(extractor, "We align the policy with Direct Preference Optimization (DPO) instead of PPO.")
     ents = by_name(ex)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from .sentences import sentence, token_texts
+from .shapes import is_name_like
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def find_abbreviations(doc: Doc) -> list[Abbreviation]:
         close = i + 2
         if texts[close] not in (")", ";", ","):
             continue
+        if texts[close] == "," and close + 1 < n and is_name_like(texts[close + 1]):
+            continue  # "datasets and architectures (DiT, U-ViT, HDiT)": a list of names, no definition
         short = doc[i + 1: close]
         if not _is_short_form(short.text):
             continue
