@@ -60,6 +60,23 @@ def test_a_parenthesised_list_of_names_defines_nothing():
         ("Direct Preference Optimization", "DPO")]
 
 
+@pytest.mark.parametrize("abstract,entity_id", [
+    # 2602.12267, 2604.07901: a case-sensitive entry, spelled out in lower case or in the
+    # plural, is confirmed by its acronym in the definition
+    ("Popular methods such as masked autoencoders (MAEs) rely on reconstruction.", "masked-autoencoders"),
+    ("Segment Anything Models (SAMs) segment any object.", "segment-anything-model"),
+])
+def test_a_definition_confirms_a_case_sensitive_entry(extractor, abstract, entity_id):
+    from kg.resolve import resolve
+    (r,) = resolve(extractor.pipe([Paper("p", "A study", abstract)]))
+    assert [e.id for e in r.entities] == [entity_id]  # the lexicon's node, not one of the paper's own
+
+
+def test_a_definition_of_another_meaning_is_not_the_entry(extractor):
+    ex = run(extractor, "We report the mean absolute error (MAE) of the model.")
+    assert "masked-autoencoders" not in [e.id for e in ex.entities]
+
+
 def test_lexicon_entity_with_alias_and_type(extractor):
     ex = run(extractor, "We align the policy with Direct Preference Optimization (DPO) instead of PPO.")
     ents = by_name(ex)

@@ -122,6 +122,18 @@ class Lexicon:
                 eid = None  # "ORCA" is not Orca: a case-sensitive name matches as written
         return self.entries[eid] if eid else None
 
+    def defined_as(self, long: str, short: str) -> LexiconEntry | None:
+        """The case-sensitive entry a paper's definition spells out, both of its forms
+        confirming it: "masked autoencoders (MAEs)" is Masked Autoencoders (MAE), although
+        the entry's case check refuses the lower-case long form alone."""
+        eid = self.by_key.get(key(long)) or self._by_variant().get(variant_key(long))
+        entry = self.entries[eid] if eid else None
+        if entry is None or not entry.case_sensitive:
+            return None
+        if any(short in (f, f + "s") for f in entry.forms if " " not in f and sum(c.isupper() for c in f) >= 2):
+            return entry
+        return None
+
     def _by_variant(self) -> dict[str, str]:
         table = self.__dict__.get("_variant_table")
         if table is None or table[0] != len(self.by_key):

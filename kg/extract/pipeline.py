@@ -212,8 +212,11 @@ class Extractor:
             else:
                 add(s, rule, entry)
         for long, short in pairs:
-            lc = add(long, "abbreviation", lex.lookup(long.text))
-            sc = add(short, "abbreviation", lex.lookup(short.text))
+            long_entry, short_entry = lex.lookup(long.text), lex.lookup(short.text)
+            if long_entry is None and short_entry is None:
+                long_entry = short_entry = lex.defined_as(long.text, short.text)
+            lc = add(long, "abbreviation", long_entry)
+            sc = add(short, "abbreviation", short_entry)
             if lc and sc:
                 lc.extras["abbr_of"] = sc
         if title_span is not None:
