@@ -77,6 +77,14 @@ def test_a_definition_of_another_meaning_is_not_the_entry(extractor):
     assert "masked-autoencoders" not in [e.id for e in ex.entities]
 
 
+def test_a_nickname_in_parentheses_is_no_definition(extractor):
+    # 2608.02112: the family's name as the paper's short name for one checkpoint
+    ex = run(extractor, "Fusion combines BM25 and Qwen/Qwen3-Embedding-0.6B (Qwen) for retrieval.")
+    ents = by_name(ex)
+    assert ents["Qwen3-Embedding-0.6B"] is not ents["Qwen"]
+    assert ents["Qwen3-Embedding-0.6B"].aliases == []
+
+
 def test_lexicon_entity_with_alias_and_type(extractor):
     ex = run(extractor, "We align the policy with Direct Preference Optimization (DPO) instead of PPO.")
     ents = by_name(ex)

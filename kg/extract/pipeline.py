@@ -165,6 +165,8 @@ class Extractor:
             long = trimmed
             if long is None or not _plausible_long_form(long):
                 continue
+            if long.text.startswith(short.text) and not long.text[len(short.text):][:1].islower():
+                continue  # "Qwen3-Embedding-0.6B (Qwen)", "ResNet-50 (ResNet)": a nickname, not a definition
             pairs.append((long, short))
 
         # 3. the title's name before the colon ("Merlin: Empowering ...")
