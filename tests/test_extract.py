@@ -159,6 +159,26 @@ def test_what_a_paper_works_on_is_not_proposed(extractor, abstract, name):
     assert name not in ents or not ents[name].proposed
 
 
+@pytest.mark.parametrize("abstract,name", [
+    # arXiv sentences (2602.20853, 2604.06456, 2604.28020, 2602.01591): a known name as an
+    # example, spelled out as itself, or inside a longer name that the sentence introduces
+    ("XAI methods can render the visual reasoning of a VLM - namely, CLIP - legible.", "CLIP"),
+    ("Baselines such as NLLB (No Language Left Behind) achieve higher aggregate BLEU.", "NLLB"),
+    ("To this end, we introduce Cost-Aware GRPO, an algorithm designed to reduce the cost.", "GRPO"),
+    ("We propose Few step Sampling with Group Relative Policy Optimization (TAFS GRPO), a novel "
+     "framework for training.", "Group Relative Policy Optimization"),
+])
+def test_a_known_name_is_not_proposed_by_words_about_another(extractor, abstract, name):
+    assert not by_name(run(extractor, abstract))[name].proposed
+
+
+def test_a_known_acronym_spelled_out_as_something_else_is_coined(extractor):
+    # 2604.04231: not the Scale-Invariant Feature Transform
+    ex = run(extractor, "Building on these insights, we introduce SIFT (spectral interference-free training), "
+                        "which leverages a localization scheme.")
+    assert by_name(ex)["SIFT"].proposed
+
+
 def test_an_announced_checkpoint_of_a_known_model_is_proposed(extractor):
     # 2604.05081: a new release in a known family
     ex = run(extractor, "We introduce MedGemma 1.5 4B, the latest model in the MedGemma collection.",

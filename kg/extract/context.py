@@ -9,7 +9,7 @@ import re
 
 from spacy.tokens import Doc, Span
 
-from . import prefilter
+from . import evidence, prefilter
 from .sentences import sentence, text_of, token_texts
 
 # Head nouns that type the name they follow or precede: "the X benchmark", "dataset X".
@@ -225,17 +225,22 @@ TO_PROPOSE = re.compile(r"\b(?:to|and)\s+(?:propose|introduce|present|develop|de
 _SPELLED = re.compile(r"^\s*(?:,\s*(?:a|an|the)\s+|\(\s*)(?P<words>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){1,7})")
 
 
-def _spells_out(name: str, right: str) -> bool:
+def _spells_out(name: str, right: str, known_forms: tuple[str, ...] | None = None) -> bool:
     """'PASE, a Planning-Aware Semantic self-healing Engine': the words after the name spell
-    it out, as a paper does for the name it coins."""
+    it out, as a paper does for the name it coins. A known name spelled out as its own long
+    form is only defined ("NLLB (No Language Left Behind)"); spelled out as something else,
+    it is coined anew ("SIFT (spectral interference-free training)")."""
     letters = [c for c in name if c.isalpha()]
     if not 2 <= len(letters) <= 8 or not all(c.isupper() for c in letters):
         return False
     m = _SPELLED.match(right)
     if not m:
         return False
-    initials = "".join(part[0] for w in m.group("words").split() for part in w.split("-") if part)
-    return initials.upper().startswith("".join(letters))
+    words = m.group("words")
+    initials = "".join(part[0] for w in words.split() for part in w.split("-") if part)
+    if not initials.upper().startswith("".join(letters)):
+        return False
+    return known_forms is None or not any(" " in f and evidence.same_meaning(words, f) for f in known_forms)
 
 
 NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|entitled|denoted(?: as)?)\s*,?\s*$", re.I)
@@ -263,18 +268,38 @@ APPOSITION_NEW = re.compile(
 IS_NEW = re.compile(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:is|as)\s+(?:a|an|the)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
 
 
-def proposed_by_context(doc: Doc, span: Span) -> str | None:
-    """The rule by which the sentence says the paper introduces ``span``, or None."""
+_PARENTHESIS = re.compile(r"^\s*\(([^)]*)\)")
+
+
+def _inside_longer_name(left: str, right: str, forms: tuple[str, ...]) -> bool:
+    """'we introduce Cost-Aware GRPO, an algorithm ...', '... Sampling with Group Relative
+    Policy Optimization (TAFS GRPO), a novel framework': what follows describes a longer name
+    that holds the known one (a capitalised word right before it, or a parenthesis that is not
+    one of its forms)."""
+    words = left.split()
+    if left[-1:] == " " and words and words[-1][:1].isupper() and words[-1][-1:].isalnum():
+        return True
+    m = _PARENTHESIS.match(right)
+    return m is not None and m.group(1).strip() not in forms
+
+
+def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | None = None) -> str | None:
+    """The rule by which the sentence says the paper introduces ``span``, or None.
+    ``known_forms``: the forms of the lexicon entry ``span`` names, if it names one; a known
+    name is introduced only by words that say so of it, not of a longer name it is part of."""
     sent = sentence(span)
     left = text_of(doc)[sent.start_char: span.start_char]
     right = text_of(doc)[span.end_char: sent.end_char]
-    if NAMING.search(left):
+    naming = NAMING.search(left)
+    # "a VLM - namely, CLIP": an example of a kind, unless the name is a new one
+    if naming and not (known_forms is not None and naming.group(0).lower().startswith("namely")):
         return "proposed:named"
     if TO_PROPOSE.search(left):
         return "proposed:we-propose-direct"
-    if _spells_out(span.text, right):
+    if _spells_out(span.text, right, known_forms):
         return "proposed:apposition"  # "PASE, a Planning-Aware Semantic self-healing Engine"
-    if APPOSITION_NEW.match(right) or IS_NEW.match(right):
+    if (APPOSITION_NEW.match(right) or IS_NEW.match(right)) and (
+            known_forms is None or not _inside_longer_name(left, right, known_forms)):
         return "proposed:apposition"
     if NEW_THING.search(left[-90:]):
         return "proposed:new-thing"

@@ -401,7 +401,7 @@ class Extractor:
             proposed_rule = "proposed:title-name"
         else:
             for s in spans:
-                r = context.proposed_by_context(doc, s)
+                r = context.proposed_by_context(doc, s, entry.forms if entry is not None else None)
                 if r:
                     proposed_rule = r
                     break
