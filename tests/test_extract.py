@@ -77,6 +77,21 @@ def test_a_definition_of_another_meaning_is_not_the_entry(extractor):
     assert "masked-autoencoders" not in [e.id for e in ex.entities]
 
 
+@pytest.mark.parametrize("abstract,entity_id", [
+    # 100k build: papers that spell these out made nodes beside the lexicon's
+    ("We train a Light Gradient Boosting Machine (LightGBM) classifier on the features.", "lightgbm"),
+    ("We use a cycle-consistent generative adversarial network (CycleGAN) for translation.", "cyclegan"),
+])
+def test_a_known_name_with_inner_capitals_keeps_its_entry_when_spelled_out(extractor, abstract, entity_id):
+    assert [e.id for e in run(extractor, abstract).entities] == [entity_id]
+
+
+def test_an_acronym_spelled_out_is_not_a_word_like_entry(extractor):
+    # Falcon (the model) is not what a paper spells out as FALCON
+    ex = run(extractor, "We propose Fast Adaptive Learning for Complex Optimization Networks (FALCON).")
+    assert [e.id for e in ex.entities] != ["falcon"]
+
+
 def test_a_nickname_in_parentheses_is_no_definition(extractor):
     # 2608.02112: the family's name as the paper's short name for one checkpoint
     ex = run(extractor, "Fusion combines BM25 and Qwen/Qwen3-Embedding-0.6B (Qwen) for retrieval.")

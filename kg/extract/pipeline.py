@@ -337,8 +337,11 @@ class Extractor:
             # the acronym FALCON; one known only by its acronym, CLOOB, may well be, unless the
             # long form names another kind of thing: "GUI Action Critic's Data Flywheel System
             # (GAIA)" is no benchmark)
+            # (nor is one known by a name with its own inner capitals, written so here: "Light
+            # Gradient Boosting Machine (LightGBM)" is the lexicon's LightGBM)
             if defined and (not any(_same_words(c.text, f) for c in defined for f in long_forms) if long_forms
                             else not any(f.isupper() for f in entry.forms)
+                            and not any(_written_as_inner_capitals(c.extras["abbr_of"].text, entry) for c in defined)
                             or _names_other_kind(entry, [c.text for c in defined])):
                 entry = None
                 for c in members:
@@ -561,6 +564,12 @@ def _names_other_kind(entry: LexiconEntry, long_forms: list[str]) -> bool:
         if typ is not None and (typ in ("Dataset", "Benchmark")) != is_data or rule.startswith("not-artifact:"):
             return True
     return False
+
+
+def _written_as_inner_capitals(short: str, entry: LexiconEntry) -> bool:
+    """``short`` is one of ``entry``'s forms as written, a name with capitals inside it
+    ("LightGBM", "CycleGAN"), not a word ("Falcon") or an acronym ("FALCON")."""
+    return short in entry.forms and not short.isupper() and any(c.isupper() for c in short[1:])
 
 
 def _extends_name(form: str, name: str) -> bool:
