@@ -240,10 +240,13 @@ class Resolver:
 
 def _same_spelling(name: str, form: str) -> bool:
     """``name`` is written as the case-sensitive known ``form``: letter for letter (spaces,
-    hyphens and a plural s aside: "Segment Anything Models"), or in other capitals when the
-    known name is a word ("MixUp" of Mixup, "Text8" of text8) and ``name`` is no acronym
-    ("SPIDER" is not Spider, "CaMeL" is not CAMEL; "PI0.5" is pi0.5)."""
-    a, b = name.replace("-", "").replace(" ", ""), form.replace("-", "").replace(" ", "")
+    hyphens, periods and a plural s aside: "Segment Anything Models", "FLUX-1" of FLUX.1), or
+    in other capitals when the known name is a word ("MixUp" of Mixup, "Text8" of text8) and
+    ``name`` is no acronym ("SPIDER" is not Spider, "CaMeL" is not CAMEL; "PI0.5" is pi0.5)."""
+    def squash(x: str) -> str:
+        return x.replace("-", "").replace(" ", "").replace(".", "")
+
+    a, b = squash(name), squash(form)
     if a in (b, b + "s"):
         return True
     word_like = b[:1].isupper() and b[1:].islower() or b.islower()

@@ -179,6 +179,18 @@ def test_a_case_sensitive_known_name_with_a_digit_joins_its_capitals():
     assert resolve([known, caps], lexicon=lex, corpus_stats=False)[1].entities[0].id == "pi0.5"
 
 
+def test_a_case_sensitive_known_name_joins_its_spelling_without_periods():
+    # 100k build: "FLUX-1 Dev" and "Pi-05" made nodes of their own beside FLUX.1 and pi0.5
+    lex = _lexicon({"name": "FLUX.1", "type": "Model", "case_sensitive": True},
+                   {"name": "pi0.5", "aliases": ["π0.5"], "type": "Model", "case_sensitive": True})
+    known = ex("k", ent("FLUX.1", id_="flux.1", rule="lexicon", type_rule="lexicon"),
+               ent("π0.5", id_="pi0.5", rule="lexicon", type_rule="lexicon"))
+    other = ex("o", ent("FLUX-1"), ent("Pi-05"), ent("Flux-1"))
+    _, ro = resolve([known, other], lexicon=lex, corpus_stats=False)
+    ids = [e.id for e in ro.entities]
+    assert ids[:2] == ["flux.1", "pi0.5"] and ids[2] != "flux.1"  # other capitals stay apart
+
+
 # ---- a mergeable pass 1 (issue 9: past one machine) -----------------------------------
 
 def _raw_sample(extractor):
