@@ -92,6 +92,29 @@ def test_an_acronym_spelled_out_is_not_a_word_like_entry(extractor):
     assert [e.id for e in ex.entities] != ["falcon"]
 
 
+@pytest.mark.parametrize("title,abstract,name", [
+    # arXiv abstracts: a known name that is a plain word, inside a longer capitalised name
+    ("A study", "Events are captured with the Falcon Neuro event camera on the ISS.", "Falcon"),
+    ("A study", "The firmware runs on the Zephyr RTOS on a microcontroller.", "Zephyr"),
+    ("A study", "We correct the biases of Replica Exchange Stochastic Gradient Langevin Dynamics.", "Replica"),
+    ("Interface Composition Kinetics in Thin Films", "We study how interfaces evolve.", "Kinetics"),
+])
+def test_a_known_word_inside_another_name_is_not_the_known_name(extractor, title, abstract, name):
+    assert name not in by_name(run(extractor, abstract, title=title))
+
+
+@pytest.mark.parametrize("title,abstract,name", [
+    ("A study", "We train with the Adam Optimizer and evaluate on Kinetics.", "Adam"),
+    ("A study", "We train with the Adam Optimizer and evaluate on Kinetics.", "Kinetics"),
+    ("A study", "We compare coding agents, including OpenAI Codex and Claude Code.", "Codex"),
+    ("A study", "Using Falcon, we also test Gemini Pro.", "Falcon"),
+    ("Fine-Tuning Llama for Code", "We fine-tune Llama on code.", "Llama"),
+    ("Detection with Swin-based Co-DETR", "We use a Swin-Large backbone.", "Swin"),
+])
+def test_a_known_word_beside_a_kind_a_maker_or_a_sentence_start_is_kept(extractor, title, abstract, name):
+    assert name in by_name(run(extractor, abstract, title=title))
+
+
 def test_a_nickname_in_parentheses_is_no_definition(extractor):
     # 2608.02112: the family's name as the paper's short name for one checkpoint
     ex = run(extractor, "Fusion combines BM25 and Qwen/Qwen3-Embedding-0.6B (Qwen) for retrieval.")

@@ -31,7 +31,7 @@ from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
 from .sentences import sentence, text_of, token_texts
-from .shapes import extend_with_version, is_name_like, shape_spans
+from .shapes import extend_with_version, is_name_like, is_version, shape_spans
 from .tokenizer import make_nlp
 
 # title and abstract are joined by SEPARATOR (". "): cheap to tokenise, and a sentence break
@@ -138,7 +138,8 @@ class Extractor:
             span = doc[s:e]
             entry = lex.entries[self.nlp.vocab.strings[match_id]]
             if lex.accepts(entry, span.text, text_of(doc),
-                           is_word=lambda w: evidence.is_ordinary_word(self.stats, w)):
+                           is_word=lambda w: evidence.is_ordinary_word(self.stats, w)) \
+                    and not _word_in_another_name(doc, span, title_end):
                 spans.append((span, "lexicon", entry))
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
@@ -570,6 +571,42 @@ def _written_as_inner_capitals(short: str, entry: LexiconEntry) -> bool:
     """``short`` is one of ``entry``'s forms as written, a name with capitals inside it
     ("LightGBM", "CycleGAN"), not a word ("Falcon") or an acronym ("FALCON")."""
     return short in entry.forms and not short.isupper() and any(c.isupper() for c in short[1:])
+
+
+# words that may follow a known name without making a longer one ("the Adam Optimizer")
+_KIND_WORDS = frozenset(context.TYPE_NOUNS) | frozenset(context.CLASS_NOUNS) | {
+    "optimizer", "optimizers", "block", "blocks", "layers", "head", "heads", "variant", "variants",
+    "version", "versions", "series", "score", "scores", "api", "apis", "sdk"}
+# who makes it, written before a known name: "OpenAI Codex", "Google Gemini"
+_MAKERS = frozenset({"OpenAI", "Google", "Meta", "Microsoft", "Anthropic", "NVIDIA", "Nvidia", "DeepMind",
+                     "Alibaba", "Apple", "Amazon", "IBM", "Baidu", "Tencent", "ByteDance", "Mistral",
+                     "Stability", "Salesforce", "Cohere", "xAI", "Zhipu", "Moonshot", "DeepSeek"})
+
+
+def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
+    """A known name that is a plain word (Kinetics, Falcon, Zephyr) inside a longer
+    capitalised name: "the Falcon Neuro event camera", "the Zephyr RTOS". In the title, where
+    every word is capitalised ("Interface Composition Kinetics in Thin Films"), such a word
+    counts only when the abstract writes it too."""
+    text = span.text
+    if len(span) != 1 or not (text.isalpha() and text.istitle()):
+        return False
+    full = text_of(doc)
+    if span.start_char < title_end:
+        # (at the start of a word: "Swin-Large" in the abstract keeps the title's "Swin-based")
+        return re.search(r"(?<!\w)" + re.escape(text), full[title_end:]) is None
+    texts = token_texts(doc)
+    sent = sentence(span)
+
+    def capitalised(j: int) -> bool:
+        # a capitalised word or an acronym, not a plural acronym ("Gemma FVs": function vectors)
+        t = texts[j]
+        return t.isalpha() and len(t) > 1 and (t.istitle() or t.isupper()) and t.lower() not in _KIND_WORDS \
+            and not is_version(t)
+    i = span.start
+    before = i - 1 > sent.start and doc[i - 1].whitespace_ and capitalised(i - 1) and texts[i - 1] not in _MAKERS
+    after = i + 1 < sent.end and doc[i].whitespace_ and capitalised(i + 1)
+    return bool(before or after)
 
 
 def _extends_name(form: str, name: str) -> bool:

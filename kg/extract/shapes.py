@@ -72,6 +72,11 @@ def is_name_like(text: str) -> bool:
     return uppers >= 2 and all(c.isalnum() or c in "-." for c in text) and text[0].isupper()
 
 
+def is_version(text: str) -> bool:
+    """A version, size or tier that may follow a name as part of it ("3.1", "175B", "Pro")."""
+    return _VERSION.match(text) is not None
+
+
 def shape_spans(doc: Doc) -> list[Span]:
     """Spans of tokens shaped like names, with a following version/size kept on."""
     spans: list[Span] = []
