@@ -115,6 +115,27 @@ def test_a_known_word_beside_a_kind_a_maker_or_a_sentence_start_is_kept(extracto
     assert name in by_name(run(extractor, abstract, title=title))
 
 
+@pytest.mark.parametrize("title", [
+    "Personalization Meets Safety: A Survey of Personalized LLMs",
+    "Know Your Streams: On the Conceptualization of Data Streams",
+    "Taming the Exponential: A Fast Softmax Surrogate for Integer Inference",
+    "Thinking While Listening: Fast-Slow Recurrence for Long-Horizon Audio",
+])
+def test_a_title_slogan_is_no_name(extractor, title):
+    ex = run(extractor, "We study this problem and report results on standard tasks.", title=title)
+    assert not [e.name for e in ex.entities if e.proposed]
+
+
+@pytest.mark.parametrize("title,name", [
+    ("Prompt Switch: Efficient CLIP Adaptation for Text-Video Retrieval", "Prompt Switch"),
+    ("Frozen in Time: A Joint Video and Image Encoder for End-to-End Retrieval", "Frozen in Time"),
+    ("Fast Heterogeneous Serving: Scalable Mixed-Scale LLM Allocation", "Fast Heterogeneous Serving"),
+])
+def test_a_title_name_of_plain_words_is_still_a_name(extractor, title, name):
+    ex = run(extractor, "We study this problem and report results on standard tasks.", title=title)
+    assert by_name(ex)[name].proposed
+
+
 def test_a_nickname_in_parentheses_is_no_definition(extractor):
     # 2608.02112: the family's name as the paper's short name for one checkpoint
     ex = run(extractor, "Fusion combines BM25 and Qwen/Qwen3-Embedding-0.6B (Qwen) for retrieval.")

@@ -177,8 +177,9 @@ class Extractor:
         if m and len(m.group(1).split()) <= 6 and "," not in m.group(1):
             ts = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
             # a long title phrase is a name only if the abstract uses it again
+            # (and so is a slogan, "Personalization Meets Safety: A Survey")
             if ts is not None and len(ts) and _plausible_name(ts, lex) and (
-                    len(ts) <= 3 or key(ts.text) in key(paper.abstract)):
+                    len(ts) <= 3 and not _slogan(ts.text) or key(ts.text) in key(paper.abstract)):
                 title_span = ts
                 title_type = _subtitle_type(paper.title[m.end(1):])
         # "ORCA: Open-ended Response Correctness Assessment": the subtitle spells out the
@@ -607,6 +608,27 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
     before = i - 1 > sent.start and doc[i - 1].whitespace_ and capitalised(i - 1) and texts[i - 1] not in _MAKERS
     after = i + 1 < sent.end and doc[i].whitespace_ and capitalised(i + 1)
     return bool(before or after)
+
+
+# words that make a title's phrase a sentence or a call, not a name
+_SLOGAN_WORDS = frozenset({
+    "meets", "matters", "is", "are", "be", "your", "you", "my", "our", "we", "us", "it", "the", "to",
+    "before", "without", "beyond", "inside", "beneath", "through", "ahead", "needed", "requires", "not",
+    "no", "how", "why", "what", "when", "where", "who", "can", "do", "does", "than", "versus", "all",
+    "only", "need", "needs", "more", "less", "better", "while"})
+
+
+def _slogan(text: str) -> bool:
+    """Plain words that read as a sentence or a call, not a name: "Personalization Meets
+    Safety", "Know Your Step", "Taming the Exponential", "Thinking While Listening" (a verb,
+    a pronoun, an article or a gerund first), where "Prompt Switch" or "Frozen in Time" is a
+    name. No acronym, digit or inner-capital name among them."""
+    words = text.split()
+    if len(words) < 2 or not all(w.isalpha() and (w.istitle() or w.islower()) for w in words):
+        return False
+    lower = [w.lower() for w in words]
+    return lower[0].endswith("ing") or any(w in _SLOGAN_WORDS for w in lower) or (
+        len(words) == 3 and lower[1].endswith("s") and not lower[1].endswith(("ss", "ous", "is", "us")))
 
 
 def _extends_name(form: str, name: str) -> bool:
