@@ -238,6 +238,20 @@ def test_a_known_acronym_spelled_out_as_something_else_is_coined(extractor):
     assert by_name(ex)["SIFT"].proposed
 
 
+@pytest.mark.parametrize("abstract,name,proposed", [
+    # 2604.19263, 2608.10126, 2604.07655: the paper's own, said in the passive
+    ("A new solver is needed. Then I-NS-ADMM is introduced to handle inexact steps.", "I-NS-ADMM", True),
+    ("PA-RLHF is introduced to align the policy with each user.", "PA-RLHF", True),
+    ("To support training, GuardSet is constructed, a 208k multi-domain dataset.", "GuardSet", True),
+    # someone else's
+    ("The FooNet is introduced in [12] for images, and we extend it.", "FooNet", False),
+    ("ZorbNet is proposed by Smith et al. for images.", "ZorbNet", False),
+])
+def test_a_passive_introduction_proposes(extractor, abstract, name, proposed):
+    ents = by_name(run(extractor, abstract))
+    assert (name in ents and ents[name].proposed) == proposed
+
+
 def test_an_announced_checkpoint_of_a_known_model_is_proposed(extractor):
     # 2604.05081: a new release in a known family
     ex = run(extractor, "We introduce MedGemma 1.5 4B, the latest model in the MedGemma collection.",

@@ -265,6 +265,11 @@ APPOSITION_NEW = re.compile(
     r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:novel|new|simple|first|unified|general|"
     r"large-scale|comprehensive|efficient|effective|scalable|lightweight|challenging|principled|designed|"
     r"proposed|carefully)\b", re.I)
+# "X is proposed", "X is then introduced": the paper's own, in the present tense
+_PASSIVE_PROPOSED = re.compile(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are)\s+(?:then\s+|further\s+|also\s+|first\s+|hence\s+)?"
+                               r"(?:proposed|introduced|presented|developed|designed|constructed|devised)\b", re.I)
+# "... is proposed by Smith et al.", "... introduced in [12]": someone else's
+_PASSIVE_BY_OTHERS = re.compile(r"^\s*(?:by|in\s+(?:\[|\(|\d|prior|previous|earlier|recent)|earlier|previously|before)", re.I)
 IS_NEW = re.compile(r"^\s*(?:\([^)]*\)\s*)?,?\s*(?:is|as)\s+(?:a|an|the)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
 
 
@@ -301,6 +306,9 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     if (APPOSITION_NEW.match(right) or IS_NEW.match(right)) and (
             known_forms is None or not _inside_longer_name(left, right, known_forms)):
         return "proposed:apposition"
+    if known_forms is None and _PASSIVE_PROPOSED.match(right) and not _PASSIVE_BY_OTHERS.match(
+            right[_PASSIVE_PROPOSED.match(right).end():]):
+        return "proposed:passive"  # "Then I-NS-ADMM is introduced to handle inexact steps"
     if NEW_THING.search(left[-90:]):
         return "proposed:new-thing"
     if OUR_INNOVATION.search(left[-80:]):
