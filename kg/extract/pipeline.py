@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+from spacy.attrs import IS_TITLE
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -719,9 +721,9 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     verbs = prefilter.starts_of(prefilter.fold(text), _INTRO_VERBS)
     if not verbs:
         return out
-    texts = token_texts(doc)
-    for i in range(1, len(texts)):
-        if not texts[i].istitle():  # (spaCy's Token.is_title)
+    titled = np.flatnonzero(doc.to_array(IS_TITLE)).tolist()  # (str.istitle, on the lexemes)
+    for i in titled:
+        if i == 0:
             continue
         tok = doc[i]
         # the trigger must lie in the 120 characters before the name

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+from spacy.attrs import IS_ALPHA, IS_LOWER, IS_TITLE
 from spacy.tokens import Doc, Span
 
 from .sentences import token_texts
@@ -81,7 +83,12 @@ def shape_spans(doc: Doc) -> list[Span]:
     """Spans of tokens shaped like names, with a following version/size kept on."""
     spans: list[Span] = []
     end = 0
-    for i in [i for i, text in enumerate(token_texts(doc)) if is_name_like(text)]:
+    texts = token_texts(doc)
+    # most tokens are plain words ("model", "Transformer"), which is_name_like refuses first:
+    # told apart on spaCy's lexeme flags (str.isalpha, islower, istitle) for the whole Doc
+    flags = doc.to_array([IS_ALPHA, IS_LOWER, IS_TITLE])
+    plain = flags[:, 0] & (flags[:, 1] | flags[:, 2])
+    for i in [i for i in np.flatnonzero(plain == 0).tolist() if is_name_like(texts[i])]:
         if i >= end:  # not inside the version of the span before
             span = extend_with_version(doc, doc[i:i + 1])
             spans.append(span)

@@ -32,9 +32,11 @@ _FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$"
 
 
 # The lexical attributes kg reads (``Token.lower_``, ``is_punct``, ``is_title``, ``is_upper``,
-# ``like_num``; the PhraseMatcher matches on LOWER). spaCy computes all ~25 for every new word
-# the vocabulary meets; the others are left unset.
-_LEXICAL_ATTRS = frozenset({attrs.LOWER, attrs.IS_PUNCT, attrs.IS_TITLE, attrs.IS_UPPER, attrs.LIKE_NUM})
+# ``like_num``, and IS_ALPHA / IS_LOWER in kg.extract.shapes; the PhraseMatcher matches on
+# LOWER). spaCy computes all ~25 for every new word the vocabulary meets; the others are left
+# unset.
+_LEXICAL_ATTRS = frozenset({attrs.LOWER, attrs.IS_PUNCT, attrs.IS_TITLE, attrs.IS_UPPER, attrs.LIKE_NUM,
+                            attrs.IS_ALPHA, attrs.IS_LOWER})
 
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _CURRENCY_PREFIXES = ("US$", "C$", "A$")
