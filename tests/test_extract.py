@@ -252,6 +252,19 @@ def test_a_passive_introduction_proposes(extractor, abstract, name, proposed):
     assert (name in ents and ents[name].proposed) == proposed
 
 
+@pytest.mark.parametrize("abstract,name,kept", [
+    # 2604.02973, 2604.03064, 2604.02423: metrics are no artifacts
+    ("To analyze this, we introduce SinkRatio, a metric for measuring attention concentration.", "SinkRatio", False),
+    ("We introduce Gram-MMD (GMMD), a realism metric that leverages Gram matrices.", "Gram-MMD", False),
+    ("Here, we introduce SWAY, an unsupervised computational linguistic measure of sycophancy.", "SWAY", False),
+    # a method with a score, a model that scores, a framework for a metric
+    ("We propose SELFDOUBT, a single-pass framework. The full SELFDOUBT score outperforms entropy.", "SELFDOUBT", True),
+    ("We propose Prior2DSM, a training-free framework for metric DSM completion.", "Prior2DSM", True),
+])
+def test_a_metric_is_no_artifact(extractor, abstract, name, kept):
+    assert (name in by_name(run(extractor, abstract))) == kept
+
+
 def test_an_announced_checkpoint_of_a_known_model_is_proposed(extractor):
     # 2604.05081: a new release in a known family
     ex = run(extractor, "We introduce MedGemma 1.5 4B, the latest model in the MedGemma collection.",

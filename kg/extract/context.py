@@ -136,6 +136,29 @@ def _may_introduce_list(left: str) -> bool:
     return "(" in left or ":" in left or prefilter.has_any(prefilter.fold(left), ("such", "includ", "like", "e.g", "namely"))
 
 
+# the noun right after the name ("the Tolerant Recall metric"; not the verb "X measures the
+# gap", nor "the SELFDOUBT score" of a method), or an apposition headed by it ("SWAY, an
+# unsupervised measure of ...", "Gram-MMD (GMMD), a realism metric")
+_METRIC_AFTER = re.compile(
+    r"^\s*(?:\([^()]{0,30}\)\s*)?(?:metrics?|measure|criterion)\b(?!\s+(?:of|to|for)\s+(?:the|a|an)\b)"
+    r"|^\s*(?:\([^()]{0,30}\)\s*)?,\s*(?:a|an|the)\s+(?:(?!(?:for|of|to|and|with|in|on|framework|method|model|"
+    r"benchmark|dataset)\b)[\w-]+\s+){0,3}?(?:metric|measure|score|criterion)\b", re.I)
+# "a novel metric, X", "a new measure called X"
+_METRIC_BEFORE = re.compile(r"\b(?:a|an|the|new|novel|proposed)\s+(?:[\w-]+\s+){0,2}?(?:metric|measure)\s*,?\s*"
+                            r"(?:(?:called|named|termed|dubbed)\s+)?$", re.I)
+
+
+def names_a_metric(doc: Doc, span: Span) -> bool:
+    """The sentence says ``span`` is a metric: "a novel metric, Semantic Recall", "the
+    Tolerant Recall score", "TSR, a measure of ...". Metrics are no artifacts."""
+    text = text_of(doc)
+    sent = sentence(span)
+    right = text[span.end_char: min(sent.end_char, span.end_char + 80)]
+    if _METRIC_AFTER.match(right):
+        return True
+    return _METRIC_BEFORE.search(text[max(sent.start_char, span.start_char - 40): span.start_char]) is not None
+
+
 def type_from_neighbours(doc: Doc, span: Span) -> tuple[str, str] | None:
     """'models such as X', 'FMs (X, Y, Z)': the noun that introduces a list; 'X (87.2%)' after
     'on ...': a score on a benchmark; 'X achieves', 'surpassing X (0.71)': a method at work."""

@@ -430,6 +430,8 @@ class Extractor:
             # nor is a checkpoint of one ("we train Qwen3-8B", "we develop X from Qwen3-8B"),
             # unless the paper announces it ("We introduce MedGemma 1.5 4B")
             proposed_rule = None
+        if entry is None and base is None and any(context.names_a_metric(doc, sp) for sp in spans):
+            return None  # "a novel metric, Semantic Recall", "the XYZ score": metrics are no artifacts
         if entry is None and base is None and literal is None:
             verdict = self._artifact_evidence(members, typ, type_rule, proposed_rule)
             if verdict is None:
