@@ -172,6 +172,13 @@ def test_generic_phrases_are_not_entities(extractor):
                         "diffusion models", "reinforcement learning"}
 
 
+def test_memory_and_chips_are_not_entities(extractor):
+    # 100k build: bare "RAM" was a Model node of 87 papers
+    ex = run(extractor, "TinyTorch requires only a laptop with 4GB of RAM and no GPU. "
+                        "The kernel runs on SoCs with a DSP and an RTOS.")
+    assert not set(by_name(ex)) & {"RAM", "SoCs", "DSP", "RTOS"}
+
+
 def test_unseen_names_are_typed_from_context(extractor):
     ex = run(extractor, "We release ZorbQA-7K, a dataset of questions, and evaluate on the "
                         "FlumBench benchmark. We also fine-tune Quokkanet-13B.")
