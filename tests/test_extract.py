@@ -172,6 +172,15 @@ def test_generic_phrases_are_not_entities(extractor):
                         "diffusion models", "reinforcement learning"}
 
 
+def test_hardware_evaluated_on_is_no_benchmark(extractor):
+    # 2606.14763, 2607.12614, 2604.04523
+    ex = run(extractor, "We evaluate the controller on the Unitree Go2 robot and on the LIBERO benchmark. "
+                        "Evaluated on a real system based on UPMEM devices, it is 1.8x faster.")
+    ents = by_name(ex)
+    assert "Go2" not in ents and "UPMEM" not in ents
+    assert ents["LIBERO"].type == "Benchmark"
+
+
 def test_memory_and_chips_are_not_entities(extractor):
     # 100k build: bare "RAM" was a Model node of 87 papers
     ex = run(extractor, "TinyTorch requires only a laptop with 4GB of RAM and no GPU. "

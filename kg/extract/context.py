@@ -222,9 +222,16 @@ def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
         return "Model", "role:fine-tune X"
     if re.search(r"\b(?:trained|pre-?trained|fine-?tuned|curated from|collected from)\s+(?:\w+\s+){0,2}on\s+(?:the\s+)?$", near):
         return "Dataset", "role:trained on X"
-    if re.search(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$", near) and _EVAL_WORDS.search(left):
+    if re.search(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$", near) and _EVAL_WORDS.search(left) \
+            and not _DEVICE_AFTER.match(text_of(doc)[span.end_char: span.end_char + 40]):
         return "Benchmark", "role:evaluated on X"
     return None
+
+
+# "evaluated on the Unitree Go2 robot", "tested on an NXP FRDM-MCXN947 board": hardware, no benchmark
+_DEVICE_AFTER = re.compile(r"^\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:robots?|quadrupeds?|humanoids?|boards?|"
+                           r"devices?|microcontrollers?|MCUs?|GPUs?|chips?|processors?|FPGAs?|smartphones?|phones?|"
+                           r"drones?|vehicles?|hardware|edge\s+devices?)\b", re.I)
 
 
 # Verbs by which a paper introduces its own artifact.
