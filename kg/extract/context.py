@@ -150,7 +150,7 @@ _METRIC_BEFORE = re.compile(r"\b(?:a|an|the|new|novel|proposed)\s+(?:[\w-]+\s+){
 
 def names_a_metric(doc: Doc, span: Span) -> bool:
     """The sentence says ``span`` is a metric: "a novel metric, Semantic Recall", "the
-    Tolerant Recall score", "TSR, a measure of ...". Metrics are no artifacts."""
+    Tolerant Recall metric", "SWAY, a measure of ...". Metrics are no artifacts."""
     text = text_of(doc)
     sent = sentence(span)
     right = text[span.end_char: min(sent.end_char, span.end_char + 80)]
@@ -336,8 +336,8 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     if (APPOSITION_NEW.match(right) or IS_NEW.match(right)) and (
             known_forms is None or not _inside_longer_name(left, right, known_forms)):
         return "proposed:apposition"
-    if known_forms is None and _PASSIVE_PROPOSED.match(right) and not _PASSIVE_BY_OTHERS.match(
-            right[_PASSIVE_PROPOSED.match(right).end():]):
+    passive = _PASSIVE_PROPOSED.match(right) if known_forms is None else None
+    if passive and not _PASSIVE_BY_OTHERS.match(right[passive.end():]):
         return "proposed:passive"  # "Then I-NS-ADMM is introduced to handle inexact steps"
     if NEW_THING.search(left[-90:]):
         return "proposed:new-thing"

@@ -431,7 +431,7 @@ class Extractor:
             # unless the paper announces it ("We introduce MedGemma 1.5 4B")
             proposed_rule = None
         if entry is None and base is None and any(context.names_a_metric(doc, sp) for sp in spans):
-            return None  # "a novel metric, Semantic Recall", "the XYZ score": metrics are no artifacts
+            return None  # "a novel metric, Semantic Recall", "SWAY, a measure of ...": no artifacts
         if entry is None and base is None and literal is None:
             verdict = self._artifact_evidence(members, typ, type_rule, proposed_rule)
             if verdict is None:
@@ -596,10 +596,9 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
     text = span.text
     if len(span) != 1 or not (text.isalpha() and text.istitle()):
         return False
-    full = text_of(doc)
     if span.start_char < title_end:
         # (at the start of a word: "Swin-Large" in the abstract keeps the title's "Swin-based")
-        return re.search(r"(?<!\w)" + re.escape(text), full[title_end:]) is None
+        return not _starts_a_word(text_of(doc)[title_end:], text)
     texts = token_texts(doc)
     sent = sentence(span)
 
@@ -612,6 +611,17 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
     before = i - 1 > sent.start and doc[i - 1].whitespace_ and capitalised(i - 1) and texts[i - 1] not in _MAKERS
     after = i + 1 < sent.end and doc[i].whitespace_ and capitalised(i + 1)
     return bool(before or after)
+
+
+def _starts_a_word(text: str, form: str) -> bool:
+    """``form`` occurs in ``text`` at the start of a word: ``re.search(r"(?<!\w)" +
+    re.escape(form), text)`` without a pattern per name."""
+    at = text.find(form)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            return True
+        at = text.find(form, at + 1)
+    return False
 
 
 # words that make a title's phrase a sentence or a call, not a name
