@@ -191,6 +191,16 @@ def test_a_case_sensitive_known_name_joins_its_spelling_without_periods():
     assert ids[:2] == ["flux.1", "pi0.5"] and ids[2] != "flux.1"  # other capitals stay apart
 
 
+def test_vision_llms_are_not_the_vllm_serving_engine(extractor):
+    # 100k build: 'VLLM' / 'VLLMs' (vision LLMs) on the node of vLLM, the serving engine
+    papers = [Paper("a", "A", "We serve the model with vLLM on 8 A100 GPUs."),
+              Paper("b", "B", "We present LinkedOut, which extracts VLLM world knowledge from video."),
+              Paper("c", "C", "We benchmark state-of-the-art VLLMs such as VideoLLaMA2.")]
+    ids = [{e.name: e.id for e in r.entities} for r in resolve(extractor.pipe(papers))]
+    assert ids[0]["vLLM"] == "vllm"
+    assert ids[1].get("VLLM") != "vllm" and "VLLMs" not in ids[2]
+
+
 # ---- a mergeable pass 1 (issue 9: past one machine) -----------------------------------
 
 def _raw_sample(extractor):
