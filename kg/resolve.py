@@ -177,6 +177,8 @@ class Resolver:
         """A case-sensitive lexicon entry (STaR, GloVe) is joined only by its own spelling:
         "STAR" the RNA-seq aligner is not STaR."""
         entry = self._lexicon_entries().get(eid)
+        if entry is not None and name in entry.not_forms:
+            return False  # "LoRa", the radio, is not LoRA
         if entry is None or not entry.case_sensitive:
             return True
         return any(_same_spelling(name, f) for f in entry.forms)

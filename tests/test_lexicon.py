@@ -19,7 +19,7 @@ CORE = LEXICON_DIR / "core.jsonl"
 GENERIC = LEXICON_DIR / "generic.txt"
 
 TYPES = {"Method", "Model", "Dataset", "Benchmark"}
-ALLOWED_KEYS = {"name", "type", "aliases", "case_sensitive", "note"}
+ALLOWED_KEYS = {"name", "type", "aliases", "case_sensitive", "note", "not"}
 MIN_ENTRIES = 900
 MIN_PER_TYPE = 80
 
@@ -92,6 +92,11 @@ def test_keys_and_value_types(entries):
             bad.append(f"{e.get('name')!r}: case_sensitive must be a boolean")
         if "note" in e and (not isinstance(e["note"], str) or not e["note"].strip()):
             bad.append(f"{e.get('name')!r}: note must be a non-empty string")
+        nots = e.get("not", [])
+        if not isinstance(nots, list) or not all(isinstance(x, str) and x.strip() for x in nots):
+            bad.append(f"{e.get('name')!r}: not must be a list of non-empty strings")
+        elif set(nots) & {e.get("name"), *aliases}:
+            bad.append(f"{e.get('name')!r}: a 'not' spelling is also one of its forms")
     assert not bad, "\n".join(bad)
 
 

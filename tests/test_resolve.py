@@ -201,6 +201,16 @@ def test_vision_llms_are_not_the_vllm_serving_engine(extractor):
     assert ids[1].get("VLLM") != "vllm" and "VLLMs" not in ids[2]
 
 
+def test_a_not_spelling_is_never_the_entry(extractor):
+    # 100k build: 22 IoT papers' "LoRa" (the long-range radio) were on the LoRA node
+    papers = [Paper("a", "A", "Devices based on the LoRa protocol retrieve consumption data."),
+              Paper("b", "B", "We fine-tune with Low-Rank Adaptation (LoRa) on MIMIC III."),
+              Paper("c", "C", "We fine-tune with LoRA adapters.")]
+    ids = [{e.name: e.id for e in r.entities} for r in resolve(extractor.pipe(papers))]
+    assert ids[0].get("LoRa") != "low-rank-adaptation"
+    assert ids[1]["Low-Rank Adaptation"] == ids[2]["LoRA"] == "low-rank-adaptation"  # defined: it is LoRA
+
+
 # ---- a mergeable pass 1 (issue 9: past one machine) -----------------------------------
 
 def _raw_sample(extractor):

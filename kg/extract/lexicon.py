@@ -32,6 +32,8 @@ class LexiconEntry:
     aliases: tuple[str, ...] = ()
     case_sensitive: bool = False
     note: str = ""
+    # spellings, as written, of another thing: "LoRa" (the radio) is not LoRA
+    not_forms: tuple[str, ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -80,6 +82,7 @@ class Lexicon:
         entry = LexiconEntry(
             id=rec.get("id") or slug(name), name=name, type=type_, aliases=aliases,
             case_sensitive=bool(rec.get("case_sensitive")), note=rec.get("note", ""),
+            not_forms=tuple(str(x).strip() for x in rec.get("not", []) if str(x).strip()),
         )
         # A later file overrides an earlier entry of the same name (user files win).
         old = self.entries.get(entry.id)
@@ -112,6 +115,10 @@ class Lexicon:
         return cache[text]
 
     def _lookup(self, text: str) -> LexiconEntry | None:
+        entry = self._lookup_any(text)
+        return None if entry is not None and text in entry.not_forms else entry
+
+    def _lookup_any(self, text: str) -> LexiconEntry | None:
         eid = self.by_key.get(key(text))
         if eid is not None and (self.entries[eid].case_sensitive or _acronym_case_differs(self.entries[eid], text)) \
                 and not self.accepts(self.entries[eid], text):
@@ -160,6 +167,8 @@ class Lexicon:
         ``is_word(text)``: whether ``text`` is an ordinary word (by corpus statistics); a
         name with inner capitals matched without them is refused when it is one.
         """
+        if matched in entry.not_forms:
+            return False
         def squash(x: str) -> str:
             return x.replace("-", "").replace(" ", "")
 
