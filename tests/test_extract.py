@@ -181,6 +181,14 @@ def test_hardware_evaluated_on_is_no_benchmark(extractor):
     assert ents["LIBERO"].type == "Benchmark"
 
 
+def test_a_list_evaluated_on_is_all_benchmarks(extractor):
+    # 2604.06644: the first member typed by its role, the known datasets after it alike
+    ex = run(extractor, "We train on our data. Preliminary experiments on CIFAR-10, Tiny ImageNet, and "
+                        "Pascal VOC show gains.")
+    assert {e.name: e.type for e in ex.entities} == {
+        "CIFAR-10": "Benchmark", "Tiny ImageNet": "Benchmark", "Pascal VOC": "Benchmark"}
+
+
 def test_memory_and_chips_are_not_entities(extractor):
     # 100k build: bare "RAM" was a Model node of 87 papers
     ex = run(extractor, "TinyTorch requires only a laptop with 4GB of RAM and no GPU. "

@@ -808,6 +808,11 @@ def _propagate_list_types(text: str, cands: list[Candidate], cand_entity: dict[i
             for x, y in ((ea, eb), (eb, ea)):
                 if x.type_rule == "default" and y.type_rule != "default":
                     x.type, x.type_rule = y.type, f"list-with:{y.name}"
+                elif x.type == "Dataset" and y.type == "Benchmark" and x.type_rule == "lexicon" and (
+                        "role:evaluated on X" in y.type_rule or y.type_rule.startswith("lexicon+list-with:")):
+                    # "experiments on CIFAR-10, Tiny ImageNet, and Pascal VOC": the whole list is
+                    # evaluated on, as the first member is
+                    x.type, x.type_rule = "Benchmark", f"lexicon+list-with:{y.name}"
 
 
 def _repeats(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
