@@ -244,6 +244,17 @@ def variant_key(text: str) -> str:
 
 
 
+def starts_a_word(text: str, form: str) -> bool:
+    """``form`` occurs in ``text`` at the start of a word: ``re.search(r"(?<!\w)" +
+    re.escape(form), text)`` without a pattern per name."""
+    at = text.find(form)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            return True
+        at = text.find(form, at + 1)
+    return False
+
+
 def _word_char(c: str) -> bool:  # what ``re``'s \w matches, and the hyphen
     return c.isalnum() or c in "_-"
 

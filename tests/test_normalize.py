@@ -103,3 +103,16 @@ def test_slug_names_greek_letters_instead_of_dropping_them():
     assert slug("PanGu-α") == "pangu-alpha"
     assert slug("Ω-Net") == "omega-net"
     assert slug("Direct Preference Optimization") == "direct-preference-optimization"
+
+
+def test_starts_a_word_is_the_word_start_regex():
+    import random
+    import re
+
+    from kg.normalize import starts_a_word
+    rnd = random.Random(3)
+    for _ in range(20000):
+        text = "".join(rnd.choice("aS_-w1 .Swin") for _ in range(rnd.randint(0, 12)))
+        form = "".join(rnd.choice("aSw") for _ in range(rnd.randint(1, 3)))
+        assert starts_a_word(text, form) == (re.search(r"(?<!\w)" + re.escape(form), text) is not None), (text, form)
+    assert starts_a_word("a Swin-Large backbone", "Swin") and not starts_a_word("CoLoRSMamba", "Mamba")

@@ -19,11 +19,8 @@ BROAD = "tests/data/eval/dev-broad-papers.jsonl"
 def _plain_rules():
     """kg's tokenizer rules as plain compiled regexes, without the fast paths."""
     nlp = spacy.blank("en")
-    infixes = [p for p in nlp.Defaults.infixes
-               if "(?:-|–|—|--|---|——|~)" not in p and r"[+\-\*^](?=[0-9-])" not in p]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = [p for p in nlp.Defaults.suffixes if "km|km²" not in p] + [tk._MODIFIER_SUFFIX, tk._FINAL_PERIOD]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    nlp.tokenizer.infix_finditer = compile_infix_regex(tk.infix_rules(nlp.Defaults)).finditer
+    nlp.tokenizer.suffix_search = compile_suffix_regex(tk.suffix_rules(nlp.Defaults)).search
     return nlp
 
 

@@ -115,10 +115,6 @@ class Lexicon:
         return cache[text]
 
     def _lookup(self, text: str) -> LexiconEntry | None:
-        entry = self._lookup_any(text)
-        return None if entry is not None and text in entry.not_forms else entry
-
-    def _lookup_any(self, text: str) -> LexiconEntry | None:
         eid = self.by_key.get(key(text))
         if eid is not None and (self.entries[eid].case_sensitive or _acronym_case_differs(self.entries[eid], text)) \
                 and not self.accepts(self.entries[eid], text):
@@ -127,7 +123,8 @@ class Lexicon:
             eid = self._by_variant().get(variant_key(text))
             if eid is not None and self.entries[eid].case_sensitive:
                 eid = None  # "ORCA" is not Orca: a case-sensitive name matches as written
-        return self.entries[eid] if eid else None
+        entry = self.entries[eid] if eid else None
+        return None if entry is not None and text in entry.not_forms else entry  # "LoRa" is not LoRA
 
     def defined_as(self, long: str, short: str) -> LexiconEntry | None:
         """The case-sensitive entry a paper's definition spells out, both of its forms

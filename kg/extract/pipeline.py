@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 
 from ..corpus_stats import CorpusStats
 from ..model import Entity, Mention, Paper, PaperExtraction
-from ..normalize import is_short_form, key, slug, variant_key, whole_word_starts
+from ..normalize import is_short_form, key, slug, starts_a_word, variant_key, whole_word_starts
 from . import context, evidence, prefilter, texmap
 from .abbreviations import find_abbreviations
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
@@ -598,7 +598,7 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
         return False
     if span.start_char < title_end:
         # (at the start of a word: "Swin-Large" in the abstract keeps the title's "Swin-based")
-        return not _starts_a_word(text_of(doc)[title_end:], text)
+        return not starts_a_word(text_of(doc)[title_end:], text)
     texts = token_texts(doc)
     sent = sentence(span)
 
@@ -611,17 +611,6 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
     before = i - 1 > sent.start and doc[i - 1].whitespace_ and capitalised(i - 1) and texts[i - 1] not in _MAKERS
     after = i + 1 < sent.end and doc[i].whitespace_ and capitalised(i + 1)
     return bool(before or after)
-
-
-def _starts_a_word(text: str, form: str) -> bool:
-    """``form`` occurs in ``text`` at the start of a word: ``re.search(r"(?<!\w)" +
-    re.escape(form), text)`` without a pattern per name."""
-    at = text.find(form)
-    while at >= 0:
-        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
-            return True
-        at = text.find(form, at + 1)
-    return False
 
 
 # words that make a title's phrase a sentence or a call, not a name

@@ -92,24 +92,31 @@ def _fast_url(match):
     return url_match
 
 
+def infix_rules(defaults) -> list[str]:
+    """spaCy's English infixes without the hyphen rules that split ``MSR-VTT``, ``Llama-2``."""
+    return [p for p in defaults.infixes if "(?:-|–|—|--|---|——|~)" not in p and r"[+\-\*^](?=[0-9-])" not in p]
+
+
+def suffix_rules(defaults) -> list[str]:
+    """spaCy's English suffixes, less the unit suffixes, plus kg's modifier and final-period
+    rules. Unit suffixes ("130M", "6K", "10GB") are split off by default; in this field they
+    are the ends of names (HD-VG-130M, Feint6K, WebVid-10M), so they stay on."""
+    return [p for p in defaults.suffixes if "km|km²" not in p] + [_MODIFIER_SUFFIX, _FINAL_PERIOD]
+
+
 def make_nlp() -> Language:
     """A blank English pipeline with the name-preserving tokenizer. It has no sentencizer:
     ``kg.extract.sentences`` finds the sentencizer's sentences on the token arrays, at a
     fraction of the cost of its ``Token`` objects."""
     nlp = spacy.blank("en")
     default = nlp.tokenizer
-    infixes = [p for p in nlp.Defaults.infixes
-               if "(?:-|–|—|--|---|——|~)" not in p and r"[+\-\*^](?=[0-9-])" not in p]
-    # Unit suffixes ("130M", "6K", "10GB") are split off by default; in this field they are
-    # the ends of names (HD-VG-130M, Feint6K, WebVid-10M), so they stay on.
-    suffixes = [p for p in nlp.Defaults.suffixes if "km|km²" not in p] + [_MODIFIER_SUFFIX, _FINAL_PERIOD]
     # one new Tokenizer with every rule: each rule set on the old one re-tokenizes its ~700
     # special cases (0.5 s of startup for four rules)
     nlp.tokenizer = Tokenizer(
         nlp.vocab, rules=default.rules,
         prefix_search=_fast_prefix(default.prefix_search),
-        suffix_search=_fast_suffix(compile_suffix_regex(suffixes).search),
-        infix_finditer=_fast_infix(compile_infix_regex(infixes).finditer),
+        suffix_search=_fast_suffix(compile_suffix_regex(suffix_rules(nlp.Defaults)).search),
+        infix_finditer=_fast_infix(compile_infix_regex(infix_rules(nlp.Defaults)).finditer),
         token_match=default.token_match,
         url_match=_fast_url(default.url_match) if default.url_match is not None else None)
     getters = nlp.vocab.lex_attr_getters
