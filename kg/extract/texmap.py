@@ -581,29 +581,34 @@ def _remove(text: str, j: int, e: int, b: int, out: _Buf) -> int:
     return e
 
 
+_WS_RUN = re.compile("[ \t\n\r\f\v\u00a0]+")
+
+
 def _collapse(buf: _Buf) -> tuple[str, list[int], list[int]]:
-    """Whitespace runs -> one space (mapped to the run's first character), ends stripped."""
-    chars, starts, ends = buf.chars, buf.starts, buf.ends
-    oc: list[str] = []
+    """Whitespace runs -> one space (mapped to the run's first character), ends stripped.
+    Works on slices between the runs: a loop per character was most of detexing's time."""
+    text = "".join(buf.chars)  # one character per entry, so indices agree with buf's lists
+    starts, ends = buf.starts, buf.ends
+    pieces: list[str] = []
     os_: list[int] = []
     oe: list[int] = []
-    prev_ws = True  # drops leading whitespace
-    for ch, s, e in zip(chars, starts, ends):
-        if ch in _WS or ch == "\u00a0":
-            if prev_ws:
-                continue
-            prev_ws = True
-            oc.append(" ")
-        else:
-            prev_ws = False
-            oc.append(ch)
-        os_.append(s)
-        oe.append(e)
-    while oc and oc[-1] == " ":
-        oc.pop()
-        os_.pop()
-        oe.pop()
-    return "".join(oc), os_, oe
+    at = 0
+    for m in _WS_RUN.finditer(text):
+        a, b = m.span()
+        if a > at:
+            pieces.append(text[at:a])
+            os_ += starts[at:a]
+            oe += ends[at:a]
+        if a > 0 and b < len(text):  # leading and trailing runs go
+            pieces.append(" ")
+            os_.append(starts[a])
+            oe.append(ends[a])
+        at = b
+    if at < len(text):
+        pieces.append(text[at:])
+        os_ += starts[at:]
+        oe += ends[at:]
+    return "".join(pieces), os_, oe
 
 
 def detex_with_map(text: str) -> tuple[str, TexMap | None]:
