@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from .sentences import sentence, token_texts
+from .sentences import sentence_at, token_texts
 from .shapes import is_name_like
 
 
@@ -112,7 +112,7 @@ def find_abbreviations(doc: Doc) -> list[Abbreviation]:
         short = doc[i + 1: close]
         if not _is_short_form(short.text):
             continue
-        sent_start = sentence(doc[i]).start
+        sent_start = sentence_at(doc, i).start
         n_short = len([c for c in short.text if c.isalnum()])
         max_words = min(n_short + 5, n_short * 2)
         start_tok = max(sent_start, i - max_words)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.lang.en.lex_attrs import like_num  # what Token.like_num reads in English
 from spacy.tokens import Doc, Span
 
 from . import evidence, prefilter
@@ -81,7 +82,7 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
                             "attention", "alignment", "optimization", "loss"} and t.i != i:
                 continue
             return typ, f"context:'{span.text} {t.text}'"
-        if not (t.is_title or t.is_upper or t.like_num):
+        if not (t.is_title or t.is_upper or like_num(t.text)):
             break
     # (not for the short form of a definition: "consistency model (MCM)" says nothing of MCM
     # that the long form does not say itself)

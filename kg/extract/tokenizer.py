@@ -7,6 +7,8 @@ infix rule and instead split off a closed list of hyphenated *modifiers* ("CLIP-
 """
 from __future__ import annotations
 
+import re
+
 import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
@@ -25,6 +27,7 @@ HYPHEN_MODIFIERS = (
     "curated", "filtered", "evaluated", "level", "wise", "grade", "quality", "sourced",
 )
 _MODIFIER_SUFFIX = r"(?<=[A-Za-z0-9)])-(?:%s|[a-z]{3,}ed)$" % "|".join(sorted(set(HYPHEN_MODIFIERS), key=len, reverse=True))
+_MODIFIER = re.compile(_MODIFIER_SUFFIX)
 
 # A sentence-final period after a name ("... Quokkanet-13B.", "... SnB.") is punctuation;
 # spaCy keeps it on tokens that end in a capital after a lowercase letter or digit.
@@ -32,10 +35,10 @@ _FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$"
 
 
 # The lexical attributes kg reads (``Token.lower_``, ``is_punct``, ``is_title``, ``is_upper``,
-# ``like_num``, and IS_ALPHA / IS_LOWER in kg.extract.shapes; the PhraseMatcher matches on
-# LOWER). spaCy computes all ~25 for every new word the vocabulary meets; the others are left
-# unset.
-_LEXICAL_ATTRS = frozenset({attrs.LOWER, attrs.IS_PUNCT, attrs.IS_TITLE, attrs.IS_UPPER, attrs.LIKE_NUM,
+# and IS_ALPHA / IS_LOWER in kg.extract.shapes; the PhraseMatcher matches on LOWER). spaCy
+# computes all ~25 for every new word the vocabulary meets; the others are left unset.
+# (``like_num`` is asked of a few tokens only: kg.extract.context calls spaCy's function.)
+_LEXICAL_ATTRS = frozenset({attrs.LOWER, attrs.IS_PUNCT, attrs.IS_TITLE, attrs.IS_UPPER,
                             attrs.IS_ALPHA, attrs.IS_LOWER})
 
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -47,11 +50,17 @@ def _fast_suffix(search):
     match. Python's ``re`` tries an end-anchored alternation at every position of the
     string (about 5 µs a word). Of the rules, only "'s" and the hyphenated modifiers end in
     an ASCII letter or digit, so a word that ends in one, has no hyphen and no "'s" has no
-    suffix; one that ends in punctuation after a letter or digit needs only its last five
+    suffix, and one with a hyphen needs only the modifier rule, from its first hyphen on; one that ends in punctuation after a letter or digit needs only its last five
     characters searched. (tests/test_tokenizer.py checks both against the regex.)"""
     def suffix_search(text: str):
-        if "-" not in text:
-            if text[-1:] in _ASCII_ALNUM and not (text[-1] in "sS" and len(text) > 1 and text[-2] in "'’"):
+        ends_plain = text[-1:] in _ASCII_ALNUM and not (text[-1] in "sS" and len(text) > 1 and text[-2] in "'’")
+        if "-" in text:
+            if ends_plain:
+                # "fine-tuning", "GPT-4": of the rules only the modifiers can match, and they
+                # end in a lower-case letter
+                return _MODIFIER.search(text, text.index("-")) if "a" <= text[-1] <= "z" else None
+        else:
+            if ends_plain:
                 return None
             if text[-2:-1] in _ASCII_ALNUM:
                 # "data,", "GPT-4)": a rule that matches here is at most three characters
