@@ -245,7 +245,7 @@ def variant_key(text: str) -> str:
 
 
 def starts_a_word(text: str, form: str) -> bool:
-    """``form`` occurs in ``text`` at the start of a word: ``re.search(r"(?<!\w)" +
+    r"""``form`` occurs in ``text`` at the start of a word: ``re.search(r"(?<!\w)" +
     re.escape(form), text)`` without a pattern per name."""
     at = text.find(form)
     while at >= 0:

@@ -130,6 +130,38 @@ def test_parallel_extraction_gives_the_serial_output(tmp_path, sample_papers):
     assert one.read_bytes() == two.read_bytes()
 
 
+def test_build_on_two_processes_writes_the_same_exports(tmp_path, sample_papers):
+    """-j 2 also writes the graph files and the page in a forked process, beside the RDF."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert invoke("build", sample_papers, "-o", one, "--gexf").exit_code == 0
+    r = invoke("build", sample_papers, "-o", two, "--gexf", "-j", 2)
+    assert r.exit_code == 0, r.output
+    names = ("mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "graph.nt", "graph.jsonld",
+             "graph.html")
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    wrote = next(line for line in r.output.splitlines() if line.startswith("wrote:"))
+    assert [p.rsplit("/", 1)[-1] for p in wrote[len("wrote: "):].split(", ")] == \
+        ["mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "graph.nt", "graph.jsonld",
+         "graph.oxigraph", "graph.html"]
+
+
+def test_an_error_in_the_export_process_fails_the_build_and_keeps_the_old_set(tmp_path, sample_papers,
+                                                                              monkeypatch):
+    from kg import build, graph
+    out = tmp_path / "out"
+    build.build([sample_papers], out, graph=False)
+    before = (out / "graph.nt").read_bytes()
+
+    def broken(self, i, ex):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(graph.GraphExport, "add", broken)  # runs in the forked child
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build.build([sample_papers], out, graph=False, workers=2)
+    assert (out / "graph.nt").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+
+
 def test_output_does_not_depend_on_the_hash_seed(tmp_path, sample_papers):
     """Set and dict orders of strings change between processes; the output must not."""
     import os
