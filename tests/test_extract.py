@@ -354,3 +354,20 @@ def test_named_variant_is_its_own_entity_based_on_its_base(extractor):
     assert ents["Diffusion-DPO"] is not ents["DPO"] and ents["Diffusion-DPO"].proposed
     assert ("Diffusion-DPO", "based_on", "Direct Preference Optimization") in \
         {(r.head, r.rel, r.tail) for r in ex.relations}
+
+
+@pytest.mark.parametrize("abstract,absent,proposed", [
+    # 2604.02209, 2604.05624: "Named" here is the adjective of a task, no naming
+    ("LLMs under-perform in Named Entity Recognition (NER) for lower-resource languages.", "Entity Recognition", None),
+    ("We release a New Multi-domain Named Entity Recognition Dataset for Yoruba.", "Entity Recognition Dataset", None),
+    # 2604.05171: a participle that opens the sentence still names
+    ("Here, we propose a vector-quantized VAE. Called NeuroQuant, it first learns a shared latent space.", None,
+     "NeuroQuant"),
+    ("We propose a new method named FlowMix for video synthesis.", None, "FlowMix"),
+])
+def test_naming_participles_are_lower_case_or_open_the_sentence(extractor, abstract, absent, proposed):
+    ents = by_name(run(extractor, abstract))
+    if absent:
+        assert absent not in ents
+    if proposed:
+        assert ents[proposed].proposed

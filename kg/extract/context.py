@@ -274,7 +274,10 @@ def _spells_out(name: str, right: str, known_forms: tuple[str, ...] | None = Non
     return known_forms is None or not any(" " in f and evidence.same_meaning(words, f) for f in known_forms)
 
 
-NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|entitled|denoted(?: as)?)\s*,?\s*$", re.I)
+# (the participles in lower case, or opening the sentence: "Named Entity Recognition" names no
+# entity recognition; "Called NeuroQuant, it ..." does name NeuroQuant)
+NAMING = re.compile(r"(?:\b(?-i:called|named|dubbed|termed|coined|entitled)|^(?-i:Called|Dubbed|Termed)|\bnamely"
+                    r"|\bdenoted(?: as)?)\s*,?\s*$", re.I)
 OUR = re.compile(r"\b(?:our|the proposed|our proposed|our new|the resulting)\s+(?:[\w-]+[\s,:]+){0,2}$", re.I)
 # "our experiments on X", "our results with X": X is what the paper's work is done on
 _OUR_THEN_PREPOSITION = re.compile(r"\b(?:on|with|using|across|over|for|from|of|than|to|in|against|by|via|at|into|"

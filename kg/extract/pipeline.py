@@ -706,7 +706,8 @@ def _plausible_name(span: Span, lex: Lexicon) -> bool:
 
 
 _INTRO_TRIGGER = re.compile(
-    r"(?:\b(?:propose|proposes|introduce|introduces|present|presents|called|named|dubbed|termed|coined)"
+    r"(?:(?:\b(?:propose|proposes|introduce|introduces|present|presents|(?-i:called|named|dubbed|termed|coined))"
+    r"|^(?-i:Called|Dubbed|Termed))"  # (not "Named Entity Recognition": see context.NAMING)
     r"\s+(?:(?:a|an|the)\s+(?:\w+[\s-]+){0,4}?(?:method|model|framework|approach|benchmark|dataset|"
     r"technique|algorithm|paradigm|system|strategy|pipeline)\s*,?\s*)?)$", re.I)
 
