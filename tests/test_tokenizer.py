@@ -68,6 +68,7 @@ def test_fast_paths_answer_what_the_rules_answer():
     ("Quokkanet-13B.", "."), ("LLMs,", ","), ("3+", "+"), ("word", None), ("costs5US$", "US$"),
     ("LoopFormer,", ","), ("BERT.", "."), ("A.", None), ("LLM-as-a-judge", "-as-a-judge"),
     ("GPT-4-generated", "-generated"), ("fine-tuning", None), ("Llama-2-7B", None), ("state-of-the-art", None),
+    ("ImageNet-C.", "."), ("Wall-X.", "."),
 ])
 def test_fast_suffix_still_finds_suffixes(text, suffix):
     m = make_nlp().tokenizer.suffix_search(text)

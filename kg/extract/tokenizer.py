@@ -29,9 +29,10 @@ HYPHEN_MODIFIERS = (
 _MODIFIER_SUFFIX = r"(?<=[A-Za-z0-9)])-(?:%s|[a-z]{3,}ed)$" % "|".join(sorted(set(HYPHEN_MODIFIERS), key=len, reverse=True))
 _MODIFIER = re.compile(_MODIFIER_SUFFIX)
 
-# A sentence-final period after a name ("... Quokkanet-13B.", "... SnB.") is punctuation;
-# spaCy keeps it on tokens that end in a capital after a lowercase letter or digit.
-_FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$"
+# A sentence-final period after a name ("... Quokkanet-13B.", "... SnB.", "... ImageNet-C.")
+# is punctuation; spaCy keeps it on tokens that end in a capital after a lowercase letter, a
+# digit or a hyphen.
+_FINAL_PERIOD = r"(?<=[a-z0-9][A-Z0-9])\.$|(?<=[A-Za-z0-9]-[A-Z])\.$"
 
 
 # The lexical attributes kg reads (``Token.lower_``, ``is_punct``, ``is_title``, ``is_upper``,
