@@ -234,6 +234,7 @@ def variant_key(text: str) -> str:
         # a plural ends in a lowercase s; all caps (SAMS, GPS, NEWS) or LoRAS: not one we can tell
         if last.endswith("s") and not last.isupper():
             toks[-1] = _singular_word(last.casefold())
+    toks = _version_before_tier(toks)
     out = []
     for i, t in enumerate(toks):
         t = t.casefold()
@@ -241,6 +242,22 @@ def variant_key(text: str) -> str:
             t = "v"
         out.append(_american(t))
     return key("".join(out))
+
+
+# the tiers of a model family, written before or after the version: "Claude Opus 4.6" and
+# "Claude 4.6 Opus", "Gemini Flash 2.5" and "Gemini 2.5 Flash" are one model each
+_TIERS = frozenset({"opus", "sonnet", "haiku", "pro", "flash", "ultra", "nano", "mini", "lite"})
+
+
+def _version_before_tier(toks: list[str]) -> list[str]:
+    """A tier word right before the version's numbers goes after them (not a first word)."""
+    for i in range(1, len(toks) - 1):
+        if toks[i].casefold() in _TIERS and toks[i + 1].isdigit():
+            j = i + 1
+            while j < len(toks) and toks[j].isdigit():
+                j += 1
+            return toks[:i] + toks[i + 1:j] + [toks[i]] + toks[j:]
+    return toks
 
 
 

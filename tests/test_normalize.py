@@ -46,6 +46,9 @@ SAME = [
     ("GPT\u20114", "GPT-4"), ("GPT\u20134", "GPT-4"), ("GPT\u22124", "GPT-4"), ("\u201cMamba\u201d", "Mamba"),
     ("Mixtral 8\u00d77B", "Mixtral 8x7B"), ("Schrödinger Bridge", "Schrodinger Bridge"),
     ("GPT-4\u2122", "GPT-4"), ("DALL·E", "DALL-E"), ("GPT's", "GPT"), ("Llama 2", "LLaMA-2"),
+    # a model's tier before or after its version
+    ("Claude Opus 4.6", "Claude 4.6 Opus"), ("claude-sonnet-4.5", "Claude 4.5 Sonnet"),
+    ("Gemini Flash 2.5", "Gemini 2.5 Flash"), ("Claude Opus 4 Thinking", "Claude 4 Opus Thinking"),
 ]
 
 DIFFERENT = [
@@ -60,6 +63,7 @@ DIFFERENT = [
     ("News", "New"), ("Iris", "Iri"), ("Gas", "Ga"), ("Lens", "Len"),
     ("DPO", "PPO"), ("Models", "Modes"), ("GPT-4", "GPT-40"), ("Gemini 3 Pro", "Gemini 30 Pro"),
     ("π0", "π0.5"), ("alpha", "beta"), ("Stable Diffusion 2", "Stable Diffusion XL"),
+    ("Claude Opus 4.6", "Claude Opus 4.5"), ("Claude 3 Opus", "Claude 3 Sonnet"), ("Gemini 2.5 Pro", "Gemini 2.5"),
 ]
 
 
