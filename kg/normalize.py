@@ -234,7 +234,7 @@ def variant_key(text: str) -> str:
         # a plural ends in a lowercase s; all caps (SAMS, GPS, NEWS) or LoRAS: not one we can tell
         if last.endswith("s") and not last.isupper():
             toks[-1] = _singular_word(last.casefold())
-    toks = _version_before_tier(toks)
+    toks = _version_before_tier(_without_maker(toks))
     out = []
     for i, t in enumerate(toks):
         t = t.casefold()
@@ -242,6 +242,18 @@ def variant_key(text: str) -> str:
             t = "v"
         out.append(_american(t))
     return key("".join(out))
+
+
+# makers written before their models' names: "OpenAI o3" is o3, "Meta-Llama-3-8B" Llama-3-8B
+# (Meta only before Llama: "Meta-World", "Meta-Learning" are names of their own)
+_MAKERS = frozenset({"openai", "anthropic", "google", "microsoft", "nvidia"})
+
+
+def _without_maker(toks: list[str]) -> list[str]:
+    if len(toks) > 1 and (toks[0].casefold() in _MAKERS or
+                          toks[0].casefold() == "meta" and toks[1].casefold().startswith("llama")):
+        return toks[1:]
+    return toks
 
 
 # the tiers of a model family, written before or after the version: "Claude Opus 4.6" and

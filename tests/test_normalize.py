@@ -49,6 +49,9 @@ SAME = [
     # a model's tier before or after its version
     ("Claude Opus 4.6", "Claude 4.6 Opus"), ("claude-sonnet-4.5", "Claude 4.5 Sonnet"),
     ("Gemini Flash 2.5", "Gemini 2.5 Flash"), ("Claude Opus 4 Thinking", "Claude 4 Opus Thinking"),
+    # the maker before a model's name
+    ("OpenAI o3", "o3"), ("OpenAI-o1", "o1"), ("Meta-Llama-3-8B-Instruct", "Llama-3-8B-Instruct"),
+    ("NVIDIA OmniDreams", "OmniDreams"), ("Microsoft-GraphRAG", "GraphRAG"),
 ]
 
 DIFFERENT = [
@@ -64,6 +67,7 @@ DIFFERENT = [
     ("DPO", "PPO"), ("Models", "Modes"), ("GPT-4", "GPT-40"), ("Gemini 3 Pro", "Gemini 30 Pro"),
     ("π0", "π0.5"), ("alpha", "beta"), ("Stable Diffusion 2", "Stable Diffusion XL"),
     ("Claude Opus 4.6", "Claude Opus 4.5"), ("Claude 3 Opus", "Claude 3 Sonnet"), ("Gemini 2.5 Pro", "Gemini 2.5"),
+    ("Meta-World", "World"), ("Meta-Learning", "Learning"), ("Meta-Dataset", "Dataset"), ("Google", "OpenAI"),
 ]
 
 
