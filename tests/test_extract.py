@@ -371,3 +371,17 @@ def test_naming_participles_are_lower_case_or_open_the_sentence(extractor, abstr
         assert absent not in ents
     if proposed:
         assert ents[proposed].proposed
+
+
+@pytest.mark.parametrize("abstract,name,typ", [
+    # 2604.08423, 2604.07189: the type word is a modifier of the name, not its head
+    ("We propose Dataset Policy Gradient (DPG), a method that optimizes synthetic data.", "Dataset Policy Gradient",
+     "Method"),
+    ("We present Agent-Driven Corpus Linguistics, a framework for autonomous analysis.", "Agent-Driven Corpus Linguistics",
+     "Method"),
+    # the head: "... Dataset v2", "... Benchmark"
+    ("We release the Human Preference Dataset v2 for text-to-image evaluation.", "Human Preference Dataset v2",
+     "Dataset"),
+])
+def test_a_name_is_typed_by_its_head_word(extractor, abstract, name, typ):
+    assert by_name(run(extractor, abstract))[name].type == typ

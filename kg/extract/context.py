@@ -194,8 +194,14 @@ _APPOSITION = re.compile(r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+\s+)
 _LITERAL = re.compile(r"\b(?P<w>Dataset|Corpus|Benchmark)s?\b", re.I)
 
 
+# what may follow the head word in the name: a version, a year, a size ("Dataset v2", "Benchmark 2.0")
+_AFTER_HEAD = re.compile(r"^(?:[\s-]+(?:v?\d[\w.]*|[IVX]+|\(\w+\)))*\s*$")
+
+
 def type_from_literal_name(name: str) -> tuple[str, str] | None:
-    m = _LITERAL.search(name)
+    """"Human Preference Dataset v2", "Needle Benchmark": a name headed by what it is (not
+    "Benchmark Agent", "Dataset Distillation": there the word is a modifier)."""
+    m = next((m for m in _LITERAL.finditer(name) if _AFTER_HEAD.match(name[m.end():])), None)
     if not m:
         return None
     w = m.group("w").lower()
