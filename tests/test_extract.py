@@ -385,3 +385,22 @@ def test_naming_participles_are_lower_case_or_open_the_sentence(extractor, abstr
 ])
 def test_a_name_is_typed_by_its_head_word(extractor, abstract, name, typ):
     assert by_name(run(extractor, abstract))[name].type == typ
+
+
+@pytest.mark.parametrize("abstract,name,known", [
+    # 2605.18211, 2604.01417: a name cased in a pattern of its own is another thing than the
+    # lexicon entry it spells like
+    ("We evaluate link prediction on the CoDEx knowledge graph completion datasets.", "CoDEx", None),
+    ("We present ReFormeR, a pattern-guided framework for query reformulation.", "ReFormeR", None),
+    # one inner capital, or the entry's own casing, is the known name
+    ("We conduct experiments on log datasets from the LogHub repository.", "LogHub", "loghub"),
+    ("We fine-tune XLNet and RoBERTa on the task.", "XLNet", "xlnet"),
+    ("Results on VideoMME improve by 3 points.", "VideoMME", "video-mme"),
+])
+def test_a_name_cased_its_own_way_is_not_the_lexicon_entry(extractor, abstract, name, known):
+    ent = by_name(run(extractor, abstract)).get(name)
+    assert ent is not None
+    if known:
+        assert ent.id == known and ent.type_rule.startswith("lexicon")
+    else:
+        assert not ent.type_rule.startswith("lexicon") and not ent.rule.startswith("lexicon"), ent

@@ -123,6 +123,8 @@ class Lexicon:
             eid = self._by_variant().get(variant_key(text))
             if eid is not None and self.entries[eid].case_sensitive:
                 eid = None  # "ORCA" is not Orca: a case-sensitive name matches as written
+        if eid is not None and _casing_of_its_own(self.entries[eid], text):
+            eid = None
         entry = self.entries[eid] if eid else None
         return None if entry is not None and text in entry.not_forms else entry  # "LoRa" is not LoRA
 
@@ -187,6 +189,8 @@ class Lexicon:
             if _inner_capitals(f) and not any(c.isdigit() for c in f) and not (
                     _same_case_pattern(f, matched) or matched.isupper()) and (is_word is None or is_word(matched)):
                 continue
+            if _casing_of_its_own(entry, matched):
+                continue
             if any(c.isupper() for c in f) and not any(c.isupper() for c in matched):
                 if any(c.isdigit() for c in f) or matched.count("-") >= 2:
                     return True
@@ -195,6 +199,18 @@ class Lexicon:
                     continue
             return True
         return False
+
+
+def _casing_of_its_own(entry: LexiconEntry, text: str) -> bool:
+    """``text`` has a word cased in a pattern of its own (two or more capitals after letters,
+    and lower-case letters) where no form of the entry has capitals inside a word: "CoDEx"
+    (a dataset) is not Codex, "ReFormeR" not Reformer. One inner capital is a spelling of
+    the name ("LogHub" for Loghub), and a form's words are compared joined ("VideoMME" is
+    Video-MME)."""
+    def capitals_after_letters(w: str) -> int:
+        return sum(a.isalpha() and b.isupper() for a, b in zip(w, w[1:]))
+    return any(any(c.islower() for c in w) and capitals_after_letters(w) >= 2 for w in re.split(r"[\s\-]+", text)) \
+        and not any(capitals_after_letters(f.replace("-", "").replace(" ", "")) for f in entry.forms)
 
 
 def _acronym_case_differs(entry: LexiconEntry, text: str) -> bool:
