@@ -404,3 +404,18 @@ def test_a_name_cased_its_own_way_is_not_the_lexicon_entry(extractor, abstract, 
         assert ent.id == known and ent.type_rule.startswith("lexicon")
     else:
         assert not ent.type_rule.startswith("lexicon") and not ent.rule.startswith("lexicon"), ent
+
+
+@pytest.mark.parametrize("abstract,name,kept", [
+    # 2605.22714, 2605.23497, 2605.26159: the lab, listed with other labs
+    ("We apply it to 12 models from 5 providers (OpenAI, Anthropic, Google, DeepSeek, and four others).", "DeepSeek",
+     False),
+    ("We evaluate five LLMs by OpenAI, Anthropic and DeepSeek under four settings.", "DeepSeek", False),
+    ("Tool calls produced by five LLMs across four vendors (DeepSeek, Alibaba, Zhipu, MiniMax) are checked.",
+     "DeepSeek", False),
+    # 2605.20369: the models, listed with models
+    ("Experiments with four LLMs, including CodeLlama, Mistral, DeepSeek, and Qwen-2.5, show gains.", "DeepSeek", True),
+    ("Experiments with four LLMs, including CodeLlama, Mistral, DeepSeek, and Qwen-2.5, show gains.", "Mistral", True),
+])
+def test_a_lab_listed_with_labs_is_no_model(extractor, abstract, name, kept):
+    assert (name in by_name(run(extractor, abstract))) == kept

@@ -135,13 +135,14 @@ class Extractor:
         lex = self.lexicon
         title_end = len(paper.title)
         spans: list[tuple[Span, str, LexiconEntry | None]] = []
+        labs = _labs_in_lists(token_texts(doc))
         # 1. the lexicon
         for match_id, s, e in self.matcher(doc):
             span = doc[s:e]
             entry = lex.entries[self.nlp.vocab.strings[match_id]]
             if lex.accepts(entry, span.text, text_of(doc),
                            is_word=lambda w: evidence.is_ordinary_word(self.stats, w)) \
-                    and not _word_in_another_name(doc, span, title_end):
+                    and not _word_in_another_name(doc, span, title_end) and not (e - s == 1 and s in labs):
                 spans.append((span, "lexicon", entry))
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
@@ -195,7 +196,8 @@ class Extractor:
                 homonym = variant_key(title_span.text)
 
         # 4. name-shaped tokens outside lexicon matches
-        shape = [s for s in shape_spans(doc) if not any(i in taken for i in range(s.start, s.end))]
+        shape = [s for s in shape_spans(doc) if not any(i in taken for i in range(s.start, s.end))
+                 and not (len(s) == 1 and s.start in labs)]
 
         # 5. multi-word names the sentence introduces ("we propose Chain of Hindsight, ...")
         introduced = _introduced_names(doc, lex)
@@ -586,6 +588,31 @@ _KIND_WORDS = frozenset(context.TYPE_NOUNS) | frozenset(context.CLASS_NOUNS) | {
 _MAKERS = frozenset({"OpenAI", "Google", "Meta", "Microsoft", "Anthropic", "NVIDIA", "Nvidia", "DeepMind",
                      "Alibaba", "Apple", "Amazon", "IBM", "Baidu", "Tencent", "ByteDance", "Mistral",
                      "Stability", "Salesforce", "Cohere", "xAI", "Zhipu", "Moonshot", "DeepSeek"})
+
+
+_LIST_JOINS = frozenset({",", "and", "or", "&", "/", "("})
+# a few more makers that name no model of the lexicon, seen in lists of labs
+# (not DeepSeek or Mistral themselves: "CodeLlama, Mistral, DeepSeek and Qwen" are models)
+_LABS = (_MAKERS | {"MiniMax", "StepFun"}) - {"DeepSeek", "Mistral"}
+
+
+def _labs_in_lists(texts: list[str]) -> set[int]:
+    """Tokens of makers listed beside a lab: "providers (OpenAI, Anthropic, DeepSeek, xAI)",
+    "LLMs by OpenAI, Anthropic and DeepSeek". There DeepSeek or Mistral is the lab, not its
+    model (beside models, "GPT-4o, Claude and DeepSeek", it stays a model)."""
+    def lab_at(j: int) -> bool:
+        return 0 <= j < len(texts) and texts[j] in _LABS
+
+    out = set()
+    for i, t in enumerate(texts):
+        if t not in _MAKERS:
+            continue
+        before = i >= 2 and texts[i - 1] in _LIST_JOINS and (
+            lab_at(i - 2) or texts[i - 2] == "," and lab_at(i - 3))  # "OpenAI, and DeepSeek"
+        after = i + 2 < len(texts) and texts[i + 1] in _LIST_JOINS - {"("} and lab_at(i + 2)
+        if before or after:
+            out.add(i)
+    return out
 
 
 def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
