@@ -182,7 +182,8 @@ class Extractor:
             # a long title phrase is a name only if the abstract uses it again
             # (and so is a slogan, "Personalization Meets Safety: A Survey")
             if ts is not None and len(ts) and _plausible_name(ts, lex) and (
-                    len(ts) <= 3 and not _slogan(ts.text) or key(ts.text) in key(paper.abstract)):
+                    len(ts) <= 3 and not _slogan(ts.text) and not _plain_phrase(ts.text, paper.title[m.end(1):])
+                    or key(ts.text) in key(paper.abstract)):
                 title_span = ts
                 title_type = _subtitle_type(paper.title[m.end(1):])
         # "ORCA: Open-ended Response Correctness Assessment": the subtitle spells out the
@@ -646,6 +647,24 @@ _SLOGAN_WORDS = frozenset({
     "before", "without", "beyond", "inside", "beneath", "through", "ahead", "needed", "requires", "not",
     "no", "how", "why", "what", "when", "where", "who", "can", "do", "does", "than", "versus", "all",
     "only", "need", "needs", "more", "less", "better", "while"})
+
+
+def _plain_phrase(text: str, subtitle: str) -> bool:
+    """A title name of plain words that neither its head ("Spectral Path Regression") nor the
+    subtitle ("Night Eyes: A Reproducible Framework for ...", "Prompt Switch: Efficient CLIP
+    Adaptation for ...") says is an artifact: a topic
+    ("Cultural Authenticity: Comparing ...", "Readable Minds: Emergent ... Behavior"), unless
+    the abstract writes it again."""
+    words = text.split()
+    if len(words) < 2 or not all(w.isalpha() and (w.istitle() or w.islower()) for w in words):
+        return False
+    # the subtitle's head phrase, before its first preposition ("Efficient CLIP Adaptation")
+    head = _SUBTITLE_PREPOSITION.split(subtitle.lstrip(" :-\u2013\u2014"), maxsplit=1)[0]
+    return evidence.long_form_type(text)[0] is None and _subtitle_type(subtitle) is None \
+        and evidence.long_form_type(head)[0] is None
+
+
+_SUBTITLE_PREPOSITION = re.compile(r"\s+(?:for|via|from|in|on|of|with|without|against|to|through|by)\s+")
 
 
 def _slogan(text: str) -> bool:
