@@ -424,3 +424,19 @@ def test_a_name_cased_its_own_way_is_not_the_lexicon_entry(extractor, abstract, 
 ])
 def test_a_lab_listed_with_labs_is_no_model(extractor, abstract, name, kept):
     assert (name in by_name(run(extractor, abstract))) == kept
+
+
+@pytest.mark.parametrize("abstract,name", [
+    # 2605.20372: examples of a plural, not a naming
+    ("We evaluate this strategy on three remote sensing image sets, namely DSTL, Potsdam, and Hunan.", "DSTL"),
+    # 2604.04071, 2605.29421: a problem is formulated, no artifact proposed
+    ("We formulate curator-in-the-loop duplicate discovery in the AtticPOT repository as a PU problem.", "AtticPOT"),
+])
+def test_namely_after_a_plural_and_formulate_propose_nothing(extractor, abstract, name):
+    ent = by_name(run(extractor, abstract)).get(name)
+    assert ent is None or not ent.proposed
+
+
+def test_namely_after_a_singular_still_names(extractor):
+    ex = run(extractor, "We propose a novel retrieval framework, namely QuikRAG, for long documents.")
+    assert by_name(ex)["QuikRAG"].proposed

@@ -248,9 +248,9 @@ PROPOSE_VERBS = re.compile(
     r"(?:propose|proposes|introduce|introduces|present|presents|develop|develops|build|builds|"
     r"construct|constructs|release|releases|design|designs|create|creates|curate|curates|"
     r"collect|collects|contribute|contributes|establish|establishes|devise|devises|outline|outlines|"
-    r"formulate|formulates|offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts|"
+    r"offer|offers|train|trains|unveil|unveils|put forward|derive|insert|inserts|"
     r"proposed|introduced|presented|developed|built|constructed|released|designed|created|curated|"
-    r"devised|formulated|trained|unveiled)\b",
+    r"devised|trained|unveiled)\b",
     re.I)
 # "... leverage it to propose HELVAE", "and introduce X": the verb right before the name
 TO_PROPOSE = re.compile(r"\b(?:to|and)\s+(?:propose|introduce|present|develop|design|build|create|curate|release)"
@@ -328,6 +328,9 @@ def _inside_longer_name(left: str, right: str, forms: tuple[str, ...]) -> bool:
     return m is not None and m.group(1).strip() not in forms
 
 
+_PLURAL_BEFORE = re.compile(r"\b(?!\w*(?:ss|us|is)\b)\w{3,}s\s*[,:\u2013\u2014-]?\s*$")
+
+
 def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | None = None) -> str | None:
     """The rule by which the sentence says the paper introduces ``span``, or None.
     ``known_forms``: the forms of the lexicon entry ``span`` names, if it names one; a known
@@ -336,8 +339,12 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     left = text_of(doc)[sent.start_char: span.start_char]
     right = text_of(doc)[span.end_char: sent.end_char]
     naming = NAMING.search(left)
-    # "a VLM - namely, CLIP": an example of a kind, unless the name is a new one
-    if naming and not (known_forms is not None and naming.group(0).lower().startswith("namely")):
+    # "a VLM - namely, CLIP": an example of a kind, unless the name is a new one; "three
+    # image sets, namely DSTL, Potsdam and Hunan": examples of a plural, not a naming
+    if naming and naming.group(0).lower().startswith("namely") and (
+            known_forms is not None or _PLURAL_BEFORE.search(left[:naming.start()])):
+        naming = None
+    if naming:
         return "proposed:named"
     if TO_PROPOSE.search(left):
         return "proposed:we-propose-direct"
