@@ -124,6 +124,10 @@ def test_a_known_word_beside_a_kind_a_maker_or_a_sentence_start_is_kept(extracto
     "Cultural Authenticity: Comparing LLM Cultural Representations to Native Human Expectations",
     "Readable Minds: Emergent Theory-of-Mind-Like Behavior in LLM Poker Agents",
     "Score Shocks: The Burgers Equation Structure of Diffusion Generative Models",
+    # 2604.08527, 2604.06950, 2605.29988: a verb's gerund with its object, whatever its shape
+    "Demystifying OPD: Length Inflation and Stabilization Strategies for Large Models",
+    "Making MLLMs Blind: Adversarial Smuggling Attacks in MLLM Content Moderation",
+    "Demystifying VEINS: A Reality Check Against Living Lab Experiments",
 ])
 def test_a_title_slogan_is_no_name(extractor, title):
     ex = run(extractor, "We study this problem and report results on standard tasks.", title=title)
