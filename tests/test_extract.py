@@ -444,3 +444,15 @@ def test_namely_after_a_plural_and_formulate_propose_nothing(extractor, abstract
 def test_namely_after_a_singular_still_names(extractor):
     ex = run(extractor, "We propose a novel retrieval framework, namely QuikRAG, for long documents.")
     assert by_name(ex)["QuikRAG"].proposed
+
+
+@pytest.mark.parametrize("abstract,kept", [
+    # 2604.07815: the corpus mostly defines GQA as grouped-query attention, another entry
+    ("This enables a direct comparison of MHA and GQA memory profiles on long contexts.", False),
+    ("We test it on Llama 3.1 8B, a 32-layer GQA model with a 4:1 head ratio.", False),
+    # used as data, it is the benchmark
+    ("Our model improves accuracy on VQAv2, GQA and TextVQA by two points.", True),
+])
+def test_an_acronym_the_corpus_mostly_defines_as_another_entry_needs_a_data_role(extractor, abstract, kept):
+    ents = by_name(run(extractor, abstract))
+    assert ("GQA" in ents and ents["GQA"].type == "Benchmark") == kept

@@ -357,7 +357,7 @@ class Extractor:
                 "abbr_of" in c.extras for c in members):
             return None  # "SD = 0.24%", "an MAE of 0.12": a statistic, not Stable Diffusion
         if entry is not None and not any("abbr_of" in c.extras for c in members) and self._ambiguous_acronym(
-                entry, members):
+                entry, members) and not self._used_as_data(doc, entry, members):
             return None  # bare "MAE" where the field mostly means the mean absolute error
         rules = {c.rule for c in members}
         forms: list[str] = []
@@ -490,10 +490,42 @@ class Extractor:
             return False
         long_forms = [f for f in entry.forms if f not in shorts and not is_short_form(f)]
         if not long_forms:
-            return False
+            # an entry known by its acronym alone: ambiguous when the corpus mostly defines
+            # the acronym as another entry's long form (GQA, the benchmark: 13 of 16
+            # definitions are grouped-query attention)
+            return all(self._other_entry_share(entry, t) >= 0.5 for t in shorts)
         share = min((evidence.corpus_meaning_share(self.stats, t, long_forms) for t in shorts),
                     key=lambda x: 1.0 if x is None else x)
         return share is not None and share < AMBIGUOUS_MEANING
+
+    def _used_as_data(self, doc: Doc, entry: LexiconEntry, members: list[Candidate]) -> bool:
+        """A data set's ambiguous acronym in a role only data has: "on VQAv2, GQA and
+        TextVQA", "the GQA benchmark" (not "dense GQA", "GQA heads")."""
+        if entry.type not in ("Dataset", "Benchmark"):
+            return False
+        text = text_of(doc)
+        for c in members:  # a list member beside a known data set
+            for m in (_LIST_LEFT.search(text, max(0, c.start - 60), c.start), _LIST_RIGHT.match(text, c.end)):
+                known = self.lexicon.lookup(m.group(1)) if m else None
+                if known is not None and known.type in ("Dataset", "Benchmark"):
+                    return True
+        spans = [s for s in (doc.char_span(c.start, c.end, alignment_mode="expand") for c in members) if s is not None]
+        role, why = self._type(doc, spans, [], entry.name, [True] * len(spans))
+        return role in ("Dataset", "Benchmark") and why != "default"
+
+    def _other_entry_share(self, entry: LexiconEntry, short: str) -> float:
+        """Of the corpus's definitions of ``short``, the share that spell out another
+        lexicon entry (0 without enough definitions)."""
+        s = self.stats.get(short) if len(self.stats) else None
+        total = sum(c for _, c in s.long_forms) if s is not None and s.long_forms else 0
+        if total < evidence.MIN_OCCURRENCES:
+            return 0.0
+        other = 0
+        for lf, c in s.long_forms:
+            known = self.lexicon.lookup(lf)
+            if known is not None and known.id != entry.id:
+                other += c
+        return other / total
 
     def _artifact_evidence(self, members: list[Candidate], typ: str, type_rule: str,
                            proposed_rule: str | None) -> tuple[str, str] | None:
@@ -812,6 +844,9 @@ def _introduced_names(doc: Doc, lex: Lexicon) -> list[Span]:
     return out
 
 
+# the names beside one in a list: "VQAv2, [GQA]", "[GQA] and TextVQA"
+_LIST_LEFT = re.compile(r"([\w.+-]+)(?:,|,?\s+and|,?\s+or)\s*$")
+_LIST_RIGHT = re.compile(r"(?:,|,?\s+and|,?\s+or)\s+([\w.+-]+)")
 # "MSVD and LSMDC", "ImageNette (87.2%), ImageWoof": a list, with the results in between
 _LIST_GAP = re.compile(r"^\s*(?:\([^()]{0,24}\)\s*)?(?:,|and|or|,\s*and|,\s*or|/)\s*$")
 
