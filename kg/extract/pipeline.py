@@ -492,8 +492,9 @@ class Extractor:
         if not long_forms:
             # an entry known by its acronym alone: ambiguous when the corpus mostly defines
             # the acronym as another entry's long form (GQA, the benchmark: 13 of 16
-            # definitions are grouped-query attention)
-            return all(self._other_entry_share(entry, t) >= 0.5 for t in shorts)
+            # definitions are grouped-query attention); not a case-sensitive one, whose
+            # corpus counts fold case (VITS, the speech model, is not "ViTs")
+            return not entry.case_sensitive and all(self._other_entry_share(entry, t) >= 0.5 for t in shorts)
         share = min((evidence.corpus_meaning_share(self.stats, t, long_forms) for t in shorts),
                     key=lambda x: 1.0 if x is None else x)
         return share is not None and share < AMBIGUOUS_MEANING
