@@ -109,8 +109,9 @@ def input_options(fn):
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar (default: when on a terminal)."),
         click.option("-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-                     help="Processes for extraction (with --dask local: the cluster's worker "
-                          "processes, default 2)."),
+                     help="Processes for extraction; with 2 or more, kg build also writes the "
+                          "graph files and the page beside the RDF (with --dask local: the "
+                          "cluster's worker processes, default 2)."),
         click.option("--corpus-stats", "corpus_stats", multiple=True,
                      type=click.Path(exists=True, dir_okay=False),
                      help="Statistics of your own corpus (written by `kg corpus-stats`) to add to the "
