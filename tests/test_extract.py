@@ -456,3 +456,12 @@ def test_namely_after_a_singular_still_names(extractor):
 def test_an_acronym_the_corpus_mostly_defines_as_another_entry_needs_a_data_role(extractor, abstract, kept):
     ents = by_name(run(extractor, abstract))
     assert ("GQA" in ents and ents["GQA"].type == "Benchmark") == kept
+
+
+def test_qa_glued_to_capitals_is_no_benchmark_shape(extractor):
+    # 2604.07888, 2605.27079: QAT (quantization-aware training), QAM are no QA benchmarks
+    ents = by_name(run(extractor, "Under W2A2 settings, our method significantly outperforms baselines like "
+                                  "BitDistiller and EfficientQAT on both Llama2/3. We compare against "
+                                  "Q-learning with Adjoint Matching (QAM) on OGBench."))
+    assert ents["EfficientQAT"].type == "Method"
+    assert all(e.type != "Benchmark" for n, e in ents.items() if "QAM" in [n, *e.aliases])

@@ -49,7 +49,7 @@ CLASS_NOUNS = {
 _SUFFIX_TYPES = [
     # a parameter count makes a checkpoint, whatever follows: "Qwen3-VL-8B-Instruct"
     (re.compile(r"(?i)(?:^|[-_ ])\d+(?:\.\d+)?B(?:[-_ ][A-Za-z0-9]+)*$"), "Model"),
-    (re.compile(r"(?:Bench|bench|BENCH|Eval|EVAL|Arena|Test|Exam|QA|GLUE|Leaderboard)(?:[-\d.+ ]*[A-Za-z]{0,4})?$"), "Benchmark"),
+    (re.compile(r"(?:Bench|bench|BENCH|Eval|EVAL|Arena|Test|Exam|QA(?![A-Z])|GLUE|Leaderboard)(?:[-\d.+ ]*[A-Za-z]{0,4})?$"), "Benchmark"),
     (re.compile(r"(?:Set|Corpus|Data|DB|Instruct|Pile|Crawl|Pref|Preference)[-\d]*$"), "Dataset"),
     (re.compile(r"-?\d+(?:\.\d+)?[MKk]$"), "Dataset"),  # WebVid-2M, HD-VG-130M, Feint6K, SynFlow-4k
     (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)(?:\b|\d)"), "Model"),
