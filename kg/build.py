@@ -296,7 +296,6 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
                                     store)
     read = passes(source)
     agg = aggregates if aggregates is not None else Aggregates.of(read())
-    files: list[Path] = []
     child = _ExportProcess.start(read, out, agg, html, graph_formats, source) \
         if processes > 1 and (html or graph_formats) and rdf_formats else None
     try:

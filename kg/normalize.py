@@ -245,12 +245,13 @@ def variant_key(text: str) -> str:
 
 
 # makers written before their models' names: "OpenAI o3" is o3, "Meta-Llama-3-8B" Llama-3-8B
-# (Meta only before Llama: "Meta-World", "Meta-Learning" are names of their own)
-_MAKERS = frozenset({"openai", "anthropic", "google", "microsoft", "nvidia"})
+# (Meta only before Llama: "Meta-World", "Meta-Learning" are names of their own; and only
+# makers whose name starts no model's name: not DeepSeek, Mistral or Stability)
+_MAKER_PREFIXES = frozenset({"openai", "anthropic", "google", "microsoft", "nvidia"})
 
 
 def _without_maker(toks: list[str]) -> list[str]:
-    if len(toks) > 1 and (toks[0].casefold() in _MAKERS or
+    if len(toks) > 1 and (toks[0].casefold() in _MAKER_PREFIXES or
                           toks[0].casefold() == "meta" and toks[1].casefold().startswith("llama")):
         return toks[1:]
     return toks
@@ -270,7 +271,6 @@ def _version_before_tier(toks: list[str]) -> list[str]:
                 j += 1
             return toks[:i] + toks[i + 1:j] + [toks[i]] + toks[j:]
     return toks
-
 
 
 def starts_a_word(text: str, form: str) -> bool:

@@ -124,7 +124,7 @@ class Lexicon:
             if eid is not None and self.entries[eid].case_sensitive:
                 eid = None  # "ORCA" is not Orca: a case-sensitive name matches as written
         if eid is not None and _casing_of_its_own(self.entries[eid], text):
-            eid = None
+            eid = None  # "CoDEx" (a dataset) is not Codex
         entry = self.entries[eid] if eid else None
         return None if entry is not None and text in entry.not_forms else entry  # "LoRa" is not LoRA
 

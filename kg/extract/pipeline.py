@@ -625,6 +625,7 @@ _MAKERS = frozenset({"OpenAI", "Google", "Meta", "Microsoft", "Anthropic", "NVID
 
 
 _LIST_JOINS = frozenset({",", "and", "or", "&", "/", "("})
+_LIST_JOINS_AFTER = _LIST_JOINS - {"("}
 # a few more makers that name no model of the lexicon, seen in lists of labs
 # (not DeepSeek or Mistral themselves: "CodeLlama, Mistral, DeepSeek and Qwen" are models)
 _LABS = (_MAKERS | {"MiniMax", "StepFun"}) - {"DeepSeek", "Mistral"}
@@ -643,7 +644,7 @@ def _labs_in_lists(texts: list[str]) -> set[int]:
             continue
         before = i >= 2 and texts[i - 1] in _LIST_JOINS and (
             lab_at(i - 2) or texts[i - 2] == "," and lab_at(i - 3))  # "OpenAI, and DeepSeek"
-        after = i + 2 < len(texts) and texts[i + 1] in _LIST_JOINS - {"("} and lab_at(i + 2)
+        after = i + 2 < len(texts) and texts[i + 1] in _LIST_JOINS_AFTER and lab_at(i + 2)
         if before or after:
             out.add(i)
     return out
@@ -674,7 +675,6 @@ def _word_in_another_name(doc: Doc, span: Span, title_end: int) -> bool:
     return bool(before or after)
 
 
-# words that make a title's phrase a sentence or a call, not a name
 # gerunds that open titles as verbs with an object, not as a name's first word (unlike
 # "Reasoning Graphs", "Planning Task Shielding")
 _TITLE_VERBS = frozenset({
@@ -687,11 +687,17 @@ _TITLE_VERBS = frozenset({
     "reconsidering", "reframing", "elevating", "fixing", "solving", "escaping", "reviving",
     "unveiling", "uncovering", "exposing", "auditing", "assessing", "investigating", "analyzing",
     "analysing", "comparing", "optimizing", "optimising", "towards", "toward"})
+# words that make a title's phrase a sentence or a call, not a name
 _SLOGAN_WORDS = frozenset({
     "meets", "matters", "is", "are", "be", "your", "you", "my", "our", "we", "us", "it", "the", "to",
     "before", "without", "beyond", "inside", "beneath", "through", "ahead", "needed", "requires", "not",
     "no", "how", "why", "what", "when", "where", "who", "can", "do", "does", "than", "versus", "all",
     "only", "need", "needs", "more", "less", "better", "while"})
+
+
+def _plain_words(words: list[str]) -> bool:
+    """Two or more words, each alphabetic in title or lower case ("Prompt Switch")."""
+    return len(words) >= 2 and all(w.isalpha() and (w.istitle() or w.islower()) for w in words)
 
 
 def _plain_phrase(text: str, subtitle: str) -> bool:
@@ -700,8 +706,7 @@ def _plain_phrase(text: str, subtitle: str) -> bool:
     Adaptation for ...") says is an artifact: a topic
     ("Cultural Authenticity: Comparing ...", "Readable Minds: Emergent ... Behavior"), unless
     the abstract writes it again."""
-    words = text.split()
-    if len(words) < 2 or not all(w.isalpha() and (w.istitle() or w.islower()) for w in words):
+    if not _plain_words(text.split()):
         return False
     # the subtitle's head phrase, before its first preposition ("Efficient CLIP Adaptation")
     head = _SUBTITLE_PREPOSITION.split(subtitle.lstrip(" :-\u2013\u2014"), maxsplit=1)[0]
@@ -716,11 +721,12 @@ def _slogan(text: str) -> bool:
     """Plain words that read as a sentence or a call, not a name: "Personalization Meets
     Safety", "Know Your Step", "Taming the Exponential", "Thinking While Listening" (a verb,
     a pronoun, an article or a gerund first), where "Prompt Switch" or "Frozen in Time" is a
-    name. No acronym, digit or inner-capital name among them."""
+    name; and a title verb's gerund with any object ("Demystifying OPD", "Making MLLMs
+    Blind"). Otherwise no acronym, digit or inner-capital name is among the words."""
     words = text.split()
     if len(words) >= 2 and words[0].lower() in _TITLE_VERBS:
-        return True  # "Demystifying OPD", "Taming CATS", "Making MLLMs Blind": whatever follows
-    if len(words) < 2 or not all(w.isalpha() and (w.istitle() or w.islower()) for w in words):
+        return True
+    if not _plain_words(words):
         return False
     lower = [w.lower() for w in words]
     return lower[0].endswith("ing") or any(w in _SLOGAN_WORDS for w in lower) or (

@@ -50,8 +50,9 @@ def _fast_suffix(search):
     """``search`` (the compiled suffix rules), answered without the regex where none can
     match. Python's ``re`` tries an end-anchored alternation at every position of the
     string (about 5 µs a word). Of the rules, only "'s" and the hyphenated modifiers end in
-    an ASCII letter or digit, so a word that ends in one, has no hyphen and no "'s" has no
-    suffix, and one with a hyphen needs only the modifier rule, from its first hyphen on; one that ends in punctuation after a letter or digit needs only its last five
+    an ASCII letter or digit, so a word that ends in one and has no "'s" has no suffix
+    without a hyphen, and needs only the modifier rule, from its first hyphen on, with one;
+    one that ends in punctuation after a letter or digit needs only its last five
     characters searched. (tests/test_tokenizer.py checks both against the regex.)"""
     def suffix_search(text: str):
         ends_plain = text[-1:] in _ASCII_ALNUM and not (text[-1] in "sS" and len(text) > 1 and text[-2] in "'’")
