@@ -13,7 +13,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy import attrs
-from spacy.util import compile_infix_regex, compile_suffix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 # "X-based", "X-style" ...: the modifier is split off as its own token so X matches alone.
 HYPHEN_MODIFIERS = (
@@ -115,22 +115,29 @@ def suffix_rules(defaults) -> list[str]:
     return [p for p in defaults.suffixes if "km|km²" not in p] + [_MODIFIER_SUFFIX, _FINAL_PERIOD]
 
 
+@spacy.registry.tokenizers("kg.name_preserving_tokenizer.v1")
+def _name_preserving_tokenizer():
+    """spaCy's English tokenizer factory (``spacy.language.create_tokenizer``) with kg's
+    affix rules and their fast paths."""
+    def factory(nlp: Language) -> Tokenizer:
+        d = nlp.Defaults
+        return Tokenizer(
+            nlp.vocab, rules=d.tokenizer_exceptions,
+            prefix_search=_fast_prefix(compile_prefix_regex(d.prefixes).search),
+            suffix_search=_fast_suffix(compile_suffix_regex(suffix_rules(d)).search),
+            infix_finditer=_fast_infix(compile_infix_regex(infix_rules(d)).finditer),
+            token_match=d.token_match,
+            url_match=_fast_url(d.url_match) if d.url_match is not None else None)
+    return factory
+
+
 def make_nlp() -> Language:
     """A blank English pipeline with the name-preserving tokenizer. It has no sentencizer:
     ``kg.extract.sentences`` finds the sentencizer's sentences on the token arrays, at a
     fraction of the cost of its ``Token`` objects."""
-    nlp = spacy.blank("en")
-    default = nlp.tokenizer
-    # one new Tokenizer with every rule: each rule set on the old one re-tokenizes its ~700
-    # special cases (0.5 s of startup for four rules)
-    nlp.tokenizer = Tokenizer(
-        nlp.vocab, rules=default.rules,
-        prefix_search=_fast_prefix(default.prefix_search),
-        suffix_search=_fast_suffix(compile_suffix_regex(suffix_rules(nlp.Defaults)).search),
-        infix_finditer=_fast_infix(compile_infix_regex(infix_rules(nlp.Defaults)).finditer),
-        token_match=default.token_match,
-        url_match=_fast_url(default.url_match) if default.url_match is not None else None)
+    # the tokenizer is built once, with every rule: each rule set on spaCy's default one
+    # re-tokenizes its ~700 special cases, and building the default first doubled that
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "kg.name_preserving_tokenizer.v1"}}})
     getters = nlp.vocab.lex_attr_getters
     nlp.vocab.lex_attr_getters = {k: v for k, v in getters.items() if k in _LEXICAL_ATTRS}
     return nlp
-
