@@ -465,3 +465,9 @@ def test_qa_glued_to_capitals_is_no_benchmark_shape(extractor):
                                   "Q-learning with Adjoint Matching (QAM) on OGBench."))
     assert ents["EfficientQAT"].type == "Method"
     assert all(e.type != "Benchmark" for n, e in ents.items() if "QAM" in [n, *e.aliases])
+
+
+def test_a_version_with_a_tier_after_a_space_stays_on_the_name(extractor):
+    # 10k review, 2605.31408: "DeepSeek V4-Flash" had become DeepSeek
+    ents = by_name(run(extractor, "We compare DeepSeek V4-Flash and DeepSeek V3.2-Exp with GPT-5."))
+    assert {"DeepSeek V4-Flash", "DeepSeek V3.2-Exp"} <= set(ents) and "DeepSeek" not in ents
