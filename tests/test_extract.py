@@ -471,3 +471,6 @@ def test_a_version_with_a_tier_after_a_space_stays_on_the_name(extractor):
     # 10k review, 2605.31408: "DeepSeek V4-Flash" had become DeepSeek
     ents = by_name(run(extractor, "We compare DeepSeek V4-Flash and DeepSeek V3.2-Exp with GPT-5."))
     assert {"DeepSeek V4-Flash", "DeepSeek V3.2-Exp"} <= set(ents) and "DeepSeek" not in ents
+    # 2604.04347, 2604.04580: "Lite" is a tier too
+    ents = by_name(run(extractor, "Gemini 3.1 Flash Lite is cheaper; we report results on SWT-bench Lite."))
+    assert {"Gemini 3.1 Flash Lite", "SWT-bench Lite"} <= set(ents)

@@ -26,7 +26,7 @@ _HYPHEN_CAP = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$")
 _VERSION = re.compile(
     r"^(?:1?\d(?:\.\d)?(?:-(?:Haiku|Sonnet|Opus|Pro|Flash|Mini|Turbo|Ultra|Nano|Lite|Max|Plus))?|(?:19|20)\d\d|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|"
     r"[vV]\d+(?:\.\d+)*(?:-(?:Haiku|Sonnet|Opus|Pro|Flash|Mini|Turbo|Ultra|Nano|Lite|Max|Plus|Exp|Chat|Base))?|XL|XXL|Pro|Ultra|Turbo|Mini|"
-    r"Flash|Instruct|Chat|Base|Haiku|Sonnet|Opus|Large|Small|Medium|Tiny|Nano)$")
+    r"Flash|Lite|Instruct|Chat|Base|Haiku|Sonnet|Opus|Large|Small|Medium|Tiny|Nano)$")
 # Lower-case checkpoint names with a size: "mistral-7b-instruct", "llama-2-13b-chat".
 _LOWER_SIZED = re.compile(r"^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-\d+(?:\.\d+)?[bm](?:-[a-z0-9]+)*$|^[a-z][a-z0-9]*-\d+x\d+[bm]$")
 # Benchmark protocols written before a dataset name: "Split CIFAR-100", "Permuted MNIST".
