@@ -474,3 +474,15 @@ def test_a_version_with_a_tier_after_a_space_stays_on_the_name(extractor):
     # 2604.04347, 2604.04580: "Lite" is a tier too
     ents = by_name(run(extractor, "Gemini 3.1 Flash Lite is cheaper; we report results on SWT-bench Lite."))
     assert {"Gemini 3.1 Flash Lite", "SWT-bench Lite"} <= set(ents)
+
+
+@pytest.mark.parametrize("abstract,name", [
+    # 2606.02077, 2604.06099, 2604.05743: the name after the verb's preposition is no new thing
+    ("This paper introduces them into integrated sensing and covert communication (ISACC) to suppress fading.",
+     "integrated sensing and covert communication"),
+    ("In this work we extend ZACH-ViT to robust medical imaging under corruption.", "ZACH-ViT"),
+    ("We further introduce a more robust variant of Turbo-DDCM that improves robustness.", "Turbo-DDCM"),
+])
+def test_a_name_after_the_verbs_preposition_is_not_proposed(extractor, abstract, name):
+    ent = by_name(run(extractor, abstract)).get(name)
+    assert ent is None or not ent.proposed

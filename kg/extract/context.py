@@ -328,6 +328,7 @@ def _inside_longer_name(left: str, right: str, forms: tuple[str, ...]) -> bool:
     return m is not None and m.group(1).strip() not in forms
 
 
+_ENDS_IN_PREPOSITION = re.compile(r"\b(?:into|to|in|on|for|with|from|by|of|onto|within|across)\s+(?:the\s+)?$", re.I)
 _PLURAL_BEFORE = re.compile(r"\b(?!\w*(?:ss|us|is)\b)\w{3,}s\s*[,:\u2013\u2014-]?\s*$")
 
 
@@ -365,6 +366,8 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
         pass
     if m is not None:
         between = left[m.end():]
+        if _ENDS_IN_PREPOSITION.search(between):
+            return None  # "this paper introduces them into X", "we apply it to X": X is no new thing
         # the name follows the verb closely: "we propose X", "we introduce a new benchmark, X"
         if len(between.split()) <= 2:
             return "proposed:we-propose-direct"
