@@ -482,7 +482,17 @@ def test_a_version_with_a_tier_after_a_space_stays_on_the_name(extractor):
      "integrated sensing and covert communication"),
     ("In this work we extend ZACH-ViT to robust medical imaging under corruption.", "ZACH-ViT"),
     ("We further introduce a more robust variant of Turbo-DDCM that improves robustness.", "Turbo-DDCM"),
+    # 2605.16437, 2604.01708: the name modifies what is proposed
+    ("This paper proposes a one-hot coding (OHC)-based URA framework for authentication.", "one-hot coding"),
+    ("We present an OpenClaw-based robotic dog with real-time skill switching.", "OpenClaw"),
 ])
 def test_a_name_after_the_verbs_preposition_is_not_proposed(extractor, abstract, name):
     ent = by_name(run(extractor, abstract)).get(name)
     assert ent is None or not ent.proposed
+
+
+def test_patients_are_no_benchmark(extractor):
+    # 2605.22009: "validated on three tetralogy of Fallot (ToF) patients"
+    ents = by_name(run(extractor, "SDFStent was benchmarked against three approaches and validated on three "
+                                  "tetralogy of Fallot (ToF) patients."))
+    assert all(e.type != "Benchmark" for n, e in ents.items() if "ToF" in [n, *e.aliases])

@@ -238,7 +238,9 @@ def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
 # "evaluated on the Unitree Go2 robot", "tested on an NXP FRDM-MCXN947 board": hardware, no benchmark
 _DEVICE_AFTER = re.compile(r"^\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:robots?|quadrupeds?|humanoids?|boards?|"
                            r"devices?|microcontrollers?|MCUs?|GPUs?|chips?|processors?|FPGAs?|smartphones?|phones?|"
-                           r"drones?|vehicles?|hardware|edge\s+devices?)\b", re.I)
+                           r"drones?|vehicles?|hardware|edge\s+devices?|"
+                           # "validated on three tetralogy of Fallot (ToF) patients": people, no benchmark
+                           r"patients|subjects|participants|volunteers)\b", re.I)
 
 
 # Verbs by which a paper introduces its own artifact.
@@ -328,6 +330,9 @@ def _inside_longer_name(left: str, right: str, forms: tuple[str, ...]) -> bool:
     return m is not None and m.group(1).strip() not in forms
 
 
+# "proposes a one-hot coding (OHC)-based URA framework": the name modifies what is proposed
+_MODIFIES_AFTER = re.compile(r"^\s*(?:\([^()]{1,20}\))?\s*-\s*(?:based|driven|guided|aware|enhanced|assisted|inspired|powered)\b",
+                             re.I)
 _ENDS_IN_PREPOSITION = re.compile(r"\b(?:into|to|in|on|for|with|from|by|of|onto|within|across)\s+(?:the\s+)?$", re.I)
 _PLURAL_BEFORE = re.compile(r"\b(?!\w*(?:ss|us|is)\b)\w{3,}s\s*[,:\u2013\u2014-]?\s*$")
 
@@ -366,7 +371,7 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
         pass
     if m is not None:
         between = left[m.end():]
-        if _ENDS_IN_PREPOSITION.search(between):
+        if _ENDS_IN_PREPOSITION.search(between) or _MODIFIES_AFTER.match(right):
             return None  # "this paper introduces them into X", "we apply it to X": X is no new thing
         # the name follows the verb closely: "we propose X", "we introduce a new benchmark, X"
         if len(between.split()) <= 2:
