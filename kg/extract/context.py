@@ -372,7 +372,9 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     if m is not None:
         between = left[m.end():]
         if _ENDS_IN_PREPOSITION.search(between) or _MODIFIES_AFTER.match(right):
-            return None  # "this paper introduces them into X", "we apply it to X": X is no new thing
+            # "this paper introduces them into X", "a variant of X": X is no new thing; nor is
+            # X in "a X-based framework"
+            return None
         # the name follows the verb closely: "we propose X", "we introduce a new benchmark, X"
         if len(between.split()) <= 2:
             return "proposed:we-propose-direct"

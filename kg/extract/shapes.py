@@ -23,10 +23,13 @@ _HYPHEN_CAP = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$")
 # What may follow a name as part of it: a small version ("Llama 3.1", "Qwen 2.5"), a year
 # ("BraTS 2025", "COCO 2017"), a size
 # ("BLOOM 175B", "UL2 20B", "8x7B"), a release ("v1") or a tier ("XL", "Pro", "Haiku").
+# a model family's tiers, after a version ("2.5-Flash", "V4-Flash") or alone ("Pro")
+_TIERS = ("Haiku", "Sonnet", "Opus", "Pro", "Flash", "Mini", "Turbo", "Ultra", "Nano", "Lite", "Max", "Plus")
 _VERSION = re.compile(
-    r"^(?:1?\d(?:\.\d)?(?:-(?:Haiku|Sonnet|Opus|Pro|Flash|Mini|Turbo|Ultra|Nano|Lite|Max|Plus))?|(?:19|20)\d\d|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|"
-    r"[vV]\d+(?:\.\d+)*(?:-(?:Haiku|Sonnet|Opus|Pro|Flash|Mini|Turbo|Ultra|Nano|Lite|Max|Plus|Exp|Chat|Base))?|XL|XXL|Pro|Ultra|Turbo|Mini|"
-    r"Flash|Lite|Instruct|Chat|Base|Haiku|Sonnet|Opus|Large|Small|Medium|Tiny|Nano)$")
+    r"^(?:1?\d(?:\.\d)?(?:-(?:{tiers}))?|(?:19|20)\d\d|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|"
+    r"[vV]\d+(?:\.\d+)*(?:-(?:{tiers}|Exp|Chat|Base))?|XL|XXL|{alone}|"
+    r"Instruct|Chat|Base|Large|Small|Medium|Tiny)$".format(
+        tiers="|".join(_TIERS), alone="|".join(t for t in _TIERS if t not in ("Max", "Plus"))))
 # Lower-case checkpoint names with a size: "mistral-7b-instruct", "llama-2-13b-chat".
 _LOWER_SIZED = re.compile(r"^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-\d+(?:\.\d+)?[bm](?:-[a-z0-9]+)*$|^[a-z][a-z0-9]*-\d+x\d+[bm]$")
 # Benchmark protocols written before a dataset name: "Split CIFAR-100", "Permuted MNIST".
