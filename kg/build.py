@@ -30,7 +30,7 @@ from .atomic import atomic_files, atomic_path, atomic_write
 from .cache import ExtractionCache
 from .corpus_stats import CorpusStats
 from .extract import Extractor
-from .extract.parallel import pipe_parallel
+from .extract.parallel import ForkPool, pipe_parallel
 from .model import Paper, PaperExtraction
 from .readers import InputError, ReadIssue, ReadReport, check_input, read_papers
 from .readers import check_mapping
@@ -112,15 +112,20 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
     resolver = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
     # a temporary file without a name (O_TMPFILE, or unlinked at once): however the run
     # ends, even killed, nothing is left in the temporary directory
-    with tempfile.TemporaryFile("w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-",
-                                suffix=".jsonl") as fh:
-        run = (lambda ps: pipe_parallel(extractor, ps, workers)) if workers > 1 else extractor.pipe
-        stream = cache.extract(papers, run) if cache is not None else run(papers)
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(tempfile.TemporaryFile(
+            "w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-", suffix=".jsonl"))
+        pool = stack.enter_context(ForkPool(extractor, workers))
+        if cache is not None:  # the workers extract what it lacks while it serves the rest
+            stream = cache.extract(papers, pool.submit)
+        else:
+            stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
         if progress:
             stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
         for ex in stream:
             resolver.observe(ex)
             fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+        pool.close()
         fh.flush()
         fh.seek(0)
         for line in fh:
@@ -301,10 +306,11 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
     try:
         if child is None:
             return _write_stream_exports(read, out, agg, rdf_formats, html, graph_formats,
-                                         on_warning, store, source)
+                                         on_warning, store, source,
+                                         concurrent_store=processes > 1)
         # the child writes the graph files and the page, this process the RDF and the store
         rdf_files = _write_stream_exports(read, out, agg, rdf_formats, False, (), on_warning,
-                                          store, source)
+                                          store, source, concurrent_store=True)
         child_files = child.result()
         page = [f for f in child_files if f.name == "graph.html"]
         return [f for f in child_files if f not in page] + rdf_files + page
@@ -314,32 +320,49 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
 
 
 def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, graph_formats,
-                          on_warning, store, source) -> list[Path]:
+                          on_warning, store, source, concurrent_store: bool = False) -> list[Path]:
+    """``concurrent_store``: the store is loaded by another process from the N-Triples as
+    they are written (:class:`kg.query.StoreLoader`), not from the file once it is."""
     from .rdf import RDFExport
     from .views import PageSelector, write_page
     files: list[Path] = []
-    with contextlib.ExitStack() as stack:
-        graph_out = []
-        for name in GRAPH_FORMATS:
-            if name in graph_formats:
-                fh = stack.enter_context(atomic_write(out / f"graph.{name}"))
-                graph_out.append(kgraph.GraphExport(fh, agg, name))
-                files.append(out / f"graph.{name}")
-        rdf = None
-        if rdf_formats:
-            rdf = stack.enter_context(RDFExport(out, tuple(rdf_formats), on_warning,
-                                                aggregates=agg))
-        selector = PageSelector(agg) if html else None
-        consumers = [*graph_out, *([rdf] if rdf is not None else []),
-                     *([selector] if selector is not None else [])]
-        for i, ex in enumerate(read()):
-            for c in consumers:
-                c.add(i, ex)
-        for w in graph_out:
-            w.close()
+    loader = None
+    if store and concurrent_store and ("nt" in rdf_formats or "ttl" in rdf_formats):
+        from .query import STORE_NAME, StoreLoader
+        loader = StoreLoader(out / STORE_NAME)
+    try:
+        with contextlib.ExitStack() as stack:
+            graph_out = []
+            for name in GRAPH_FORMATS:
+                if name in graph_formats:
+                    fh = stack.enter_context(atomic_write(out / f"graph.{name}"))
+                    graph_out.append(kgraph.GraphExport(fh, agg, name))
+                    files.append(out / f"graph.{name}")
+            rdf = None
+            if rdf_formats:
+                rdf = stack.enter_context(RDFExport(out, tuple(rdf_formats), on_warning,
+                                                    aggregates=agg,
+                                                    nt_tee=loader.write if loader else None))
+            selector = PageSelector(agg) if html else None
+            consumers = [*graph_out, *([rdf] if rdf is not None else []),
+                         *([selector] if selector is not None else [])]
+            for i, ex in enumerate(read()):
+                for c in consumers:
+                    c.add(i, ex)
+            for w in graph_out:
+                w.close()
+        if loader is not None:  # the RDF files are in place: the store is stamped with one
+            first = next(f"graph.{f}" for f in ("nt", "ttl") if f in rdf_formats)
+            loader.finish(out / first)
+    except BaseException:
+        if loader is not None:
+            loader.abort()
+        raise
     if rdf is not None:  # its files are in place once the block is left
         files += rdf.paths
-        if store:
+        if loader is not None:
+            files.append(loader.dest)
+        elif store:
             from .query import STORE_NAME, write_store
             first = next(f"graph.{f}" for f in ("nt", "ttl", "jsonld") if f in rdf_formats)
             files.append(write_store(out / first, out / STORE_NAME))

@@ -15,8 +15,10 @@ mid-way (a transaction is committed per batch) and against two builds sharing a 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
+from collections import deque
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -87,24 +89,31 @@ class ExtractionCache:
                 "INSERT OR REPLACE INTO extraction (key, record) VALUES (?, ?)",
                 [(paper_key(self.version, p), json.dumps(ex.to_json(), ensure_ascii=False)) for p, ex in pairs])
 
-    def extract(self, papers: Iterable[Paper], run, batch: int = 512) -> Iterator[PaperExtraction]:
+    def extract(self, papers: Iterable[Paper], run, batch: int = 512,
+                ahead: int = 4) -> Iterator[PaperExtraction]:
         """Extractions of ``papers`` in input order: cached ones from the store, the others
         from ``run(list_of_papers)`` (an iterator of extractions in the same order), which
-        are then stored."""
+        are then stored. ``run`` is called for the papers up to ``ahead`` batches before
+        they are yielded, so a ``run`` that starts work at once (:class:`ForkPool.submit
+        <kg.extract.parallel.ForkPool>`) extracts them while the cached ones are served."""
         it = iter(papers)
-        while True:
-            chunk = []
-            for p in it:
-                chunk.append(p)
-                if len(chunk) >= batch:
-                    break
+        window: deque = deque()  # (batch, its cached extractions or None, run's iterator)
+
+        def read_batch() -> bool:
+            chunk = list(itertools.islice(it, batch))
             if not chunk:
-                return
+                return False
             found = [self.get(p) for p in chunk]
             todo = [p for p, ex in zip(chunk, found) if ex is None]
             self.hits += len(chunk) - len(todo)
             self.misses += len(todo)
-            fresh = iter(list(run(todo))) if todo else iter(())
+            window.append((chunk, found, run(todo) if todo else iter(())))
+            return True
+
+        while len(window) <= ahead and read_batch():
+            pass
+        while window:
+            chunk, found, fresh = window.popleft()
             new = []
             for p, ex in zip(chunk, found):
                 if ex is None:
@@ -113,3 +122,4 @@ class ExtractionCache:
                 yield ex
             if new:
                 self.put_many(new)
+            read_batch()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import json
 import logging
 import re
@@ -38,7 +39,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 from urllib.parse import quote
 
 if TYPE_CHECKING:  # networkx is slow to import; query workers do not need it
@@ -722,15 +723,19 @@ class RDFExport:
     ``add(ordinal, extraction)`` writes a paper's statements (:func:`paper_statements`) and,
     with ``aggregates``, the entities' come at the end; ``write(statements)`` takes any
     statements (the graph's). ``on_warning(message)`` is told once per paper of data that
-    cannot be RDF (default: logged)."""
+    cannot be RDF (default: logged). ``nt_tee(bytes)``, with ``nt`` or ``ttl`` among the
+    formats, is also given the N-Triples as they are written (a
+    :class:`kg.query.StoreLoader` loads them into the store meanwhile)."""
 
     def __init__(self, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
-                 on_warning=None, *, aggregates: Aggregates | None = None) -> None:
+                 on_warning=None, *, aggregates: Aggregates | None = None,
+                 nt_tee: Callable[[bytes], None] | None = None) -> None:
         _check_formats(formats)
         self.out = Path(out_dir)
         self.formats = tuple(formats)
         self.aggregates = aggregates
         self.on_warning = on_warning
+        self.nt_tee = nt_tee
         self.paths: list[Path] = []
         self._stack = None
 
@@ -760,9 +765,13 @@ class RDFExport:
                 os.close(fd)
                 self._nt_path = Path(tmp)
                 stack.callback(self._nt_path.unlink, missing_ok=True)
-            if "nt" in self.formats or "ttl" in self.formats:
+            if ("nt" in self.formats or "ttl" in self.formats) and self.nt_tee is None:
                 self._nt = stack.enter_context(open(self._nt_path, "w", encoding="utf-8",
                                                     newline=""))
+            elif "nt" in self.formats or "ttl" in self.formats:
+                raw = _Tee(stack.enter_context(open(self._nt_path, "wb", buffering=0)), self.nt_tee)
+                self._nt = stack.enter_context(io.TextIOWrapper(
+                    io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline=""))
             if "jsonld" in self.formats:
                 self._jsonld = JSONLDWriter(stack.enter_context(
                     atomic_write(self.out / FORMAT_FILES["jsonld"])))
@@ -812,6 +821,27 @@ class RDFExport:
         stack.__exit__(None, None, None)  # the files are renamed into place here
         self.paths = [self.out / FORMAT_FILES[f] for f in self.formats]
         return False
+
+
+class _Tee(io.RawIOBase):
+    """A binary file whose every write is also handed to ``tee``."""
+
+    def __init__(self, fh, tee: Callable[[bytes], None]) -> None:
+        self.fh, self.tee = fh, tee
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        view = memoryview(data)
+        while view:  # (an unbuffered file may write less than it is given)
+            view = view[self.fh.write(view):]
+        self.tee(data)
+        return len(data)
+
+    def fileno(self) -> int:
+        return self.fh.fileno()
 
 
 def _is_graph(source) -> bool:

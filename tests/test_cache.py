@@ -59,3 +59,29 @@ def test_incremental_build_writes_the_bytes_of_a_build_from_scratch(tmp_path, sa
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
     first = json.loads((tmp_path / "b" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["id"] == "dev-000"
+
+
+def test_the_cache_hands_over_missing_papers_batches_before_it_yields_them(tmp_path, extractor):
+    """An incremental build's workers extract what the cache lacks while the cached papers
+    are served: ``run`` is called for up to ``ahead`` batches past the one being yielded."""
+    calls = []
+
+    def run(papers):
+        calls.append([p.id for p in papers])
+        return extractor.pipe(papers)
+
+    with ExtractionCache(tmp_path / "c", extractor) as cache:
+        list(cache.extract(PAPERS[:1], extractor.pipe))  # p1 is cached, p2 and p3 are not
+        stream = cache.extract(PAPERS, run, batch=1, ahead=2)
+        first = next(stream)
+        assert first.paper.id == "p1" and calls == [["p2"], ["p3"]]
+        rest = list(stream)
+    assert [e.to_json() for e in [first, *rest]] == [e.to_json() for e in extractor.pipe(PAPERS)]
+
+
+def test_fork_pool_extracts_submitted_papers_in_order(extractor):
+    from kg.extract.parallel import ForkPool
+    with ForkPool(extractor, 2, chunk_size=1) as pool:
+        a, b = pool.submit(PAPERS[:2]), pool.submit(PAPERS[2:])
+        got = [*a, *b]
+    assert [e.to_json() for e in got] == [e.to_json() for e in extractor.pipe(PAPERS)]

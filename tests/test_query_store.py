@@ -234,3 +234,29 @@ def test_the_store_loaded_in_slices_of_lines_holds_every_triple(out, tmp_path, m
     store = ox.Store.read_only(str(sliced))
     assert sum(1 for _ in open(out / "graph.nt", "rb")) > 10 * 97
     assert set(store) == set(whole)
+
+
+def test_a_build_on_two_processes_loads_the_store_while_it_writes(tmp_path, out):
+    """-j 2: the store is loaded by another process from the N-Triples as they are written
+    (kg.query.StoreLoader); it holds what write_store loads from the finished file."""
+    import pyoxigraph as ox
+    two = tmp_path / "two"
+    r = invoke("build", "-o", two, "--no-html", "-j", 2)
+    assert r.exit_code == 0, r.output
+    assert (two / "graph.nt").read_bytes() == (out / "graph.nt").read_bytes()
+    assert json.loads((two / STORE_NAME / "kg-store.json").read_text()) == \
+        json.loads((out / STORE_NAME / "kg-store.json").read_text())
+    assert find_store(two) == two / STORE_NAME
+    assert set(ox.Store.read_only(str(two / STORE_NAME))) == \
+        set(ox.Store.read_only(str(out / STORE_NAME)))
+
+
+def test_a_failed_concurrent_load_names_the_file(tmp_path):
+    from kg.query import StoreLoader
+    loader = StoreLoader(tmp_path / "store")
+    loader.write(b'<http://a/x> <http://a/p> "fine" .\n')
+    loader.write(b"this is no N-Triples line\n")
+    with pytest.raises(QueryError, match=r"graph\.nt: cannot load graph: .+"):
+        loader.finish(tmp_path / "graph.nt")
+    with pytest.raises(QueryError, match="already exists"):
+        StoreLoader(tmp_path / "store")

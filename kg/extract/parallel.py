@@ -3,7 +3,9 @@
 ``nlp.pipe(n_process=...)`` pickles whole ``Doc`` objects back to the parent and was
 slower than one process on short abstracts; here each worker returns plain
 ``PaperExtraction`` records, which are small. Workers inherit the parent's extractor
-through ``fork``, so the lexicon is built once.
+through ``fork``, so the lexicon is built once. :class:`ForkPool` takes jobs ahead of their
+use (an incremental build hands it the papers its cache lacks, batches ahead of the ones it
+is yielding, so the workers extract while this process serves the cached ones).
 """
 from __future__ import annotations
 
@@ -41,3 +43,41 @@ def pipe_parallel(extractor: Extractor, papers: Iterable[Paper], workers: int = 
         # imap keeps input order and reads the input lazily, a few chunks ahead
         for result in pool.imap(_run_chunk, _chunks(papers, chunk_size)):
             yield from result
+
+
+class ForkPool:
+    """Extraction jobs on ``workers`` forked processes, started when submitted::
+
+        with ForkPool(extractor, 2) as pool:
+            later = pool.submit(papers)  # the workers start on them now
+            ...
+            for ex in later: ...          # in input order, as they are done
+
+    The processes are forked at the first submit (none when nothing is submitted)."""
+
+    def __init__(self, extractor: Extractor, workers: int = 2, chunk_size: int = 128) -> None:
+        self.extractor, self.workers, self.chunk_size = extractor, workers, chunk_size
+        self._pool = None
+
+    def submit(self, papers: list[Paper]) -> Iterator[PaperExtraction]:
+        if self.workers <= 1 or "fork" not in mp.get_all_start_methods():
+            return self.extractor.pipe(papers)  # lazy: extracted when iterated
+        if self._pool is None:
+            global _WORKER_EXTRACTOR
+            _WORKER_EXTRACTOR = self.extractor
+            self._pool = mp.get_context("fork").Pool(self.workers)
+        jobs = [self._pool.apply_async(_run_chunk, (chunk,))
+                for chunk in _chunks(papers, self.chunk_size)]
+        return (ex for job in jobs for ex in job.get())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> "ForkPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -36,6 +36,7 @@ from .check import (MAX_DEPTH, UPDATE_KEYWORDS, CheckedQuery, check_query, check
 from .engines import (ENGINES, STAMP_NAME, STORE_NAME, compare_engines, engine_of, find_store,
                       load_graph, load_store, open_graph, resolve_graph_path, resolve_source,
                       run_query, store_problem, write_store)
+from .loader import StoreLoader
 from .errors import QueryError, QueryTimeout
 from .library import (QUERIES_DIR, QueryInfo, get_query, list_queries, load_query, parse_header,
                       query_info, sparql_literal, substitute)
@@ -52,5 +53,5 @@ __all__ = [
     "get_query", "is_update", "list_queries", "load_graph", "load_query", "load_store",
     "nesting_depth", "open_graph", "parse_header", "precheck", "query_form", "query_info",
     "resolve_graph_path", "resolve_source", "row_set", "run_query", "sparql_literal",
-    "store_problem", "substitute", "write_store",
+    "store_problem", "substitute", "write_store", "StoreLoader",
 ]
