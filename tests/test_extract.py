@@ -496,3 +496,18 @@ def test_patients_are_no_benchmark(extractor):
     ents = by_name(run(extractor, "SDFStent was benchmarked against three approaches and validated on three "
                                   "tetralogy of Fallot (ToF) patients."))
     assert all(e.type != "Benchmark" for n, e in ents.items() if "ToF" in [n, *e.aliases])
+
+
+def test_a_new_version_of_a_known_model_family_is_a_model(extractor):
+    ex = run(extractor, "SkillOpt improves LiveMath by 8.8 points on GPT-5.5 and on Qwen3.5-27B. "
+                        "We also detect cells with YOLOv11s.")
+    names = by_name(ex)
+    assert names["GPT-5.5"].type == "Model" and names["GPT-5.5"].type_rule == "family:GPT"
+    assert names["Qwen3.5-27B"].type == "Model"
+    assert names["YOLOv11s"].type == "Model"  # typed by nothing else: kept as a model
+
+
+def test_a_family_stem_in_a_list_of_data_stays_data(extractor):
+    ex = run(extractor, "Our method achieves the best results on CoMA and Florence4D datasets.")
+    names = by_name(ex)
+    assert "Florence4D" in names and names["Florence4D"].type != "Model"

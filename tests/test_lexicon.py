@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.extract.lexicon import Lexicon
+
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "kg" / "lexicon"
 CORE = LEXICON_DIR / "core.jsonl"
 GENERIC = LEXICON_DIR / "generic.txt"
@@ -174,3 +176,23 @@ def test_enough_entries(entries):
 def test_every_type_is_well_covered(entries, etype):
     n = sum(1 for e in entries if e["type"] == etype)
     assert n >= MIN_PER_TYPE, f"only {n} {etype} entries"
+
+
+@pytest.mark.parametrize("name,family", [
+    ("GPT-5.5", "GPT"), ("Qwen3.5-27B", "Qwen"), ("DeepSeek-V4-Flash", "DeepSeek"),
+    ("YOLOv11n", "YOLO"), ("Qwen3-30B-A3B", "Qwen"), ("Llama-3.1-8B-Instruct", "Llama"),
+    ("LLaVA-665K", None),   # a count of data, not a size of a model
+    ("GPT-4-Bench", None),  # more than a version follows
+    ("COCO-2017", None),    # a data set's stem
+    ("GPT", None),          # no version
+])
+def test_model_family_is_a_model_stem_with_a_version(name, family):
+    assert Lexicon.load().model_family(name) == family
+
+
+def test_a_stem_other_kinds_of_entry_write_is_no_family():
+    lex = Lexicon.load()
+    lex.add({"name": "Fooformer-2", "type": "Model"})
+    assert lex.model_family("Fooformer-3") == "Fooformer"
+    lex.add({"name": "Fooformer", "type": "Benchmark"})
+    assert lex.model_family("Fooformer-3") is None

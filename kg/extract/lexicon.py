@@ -16,8 +16,34 @@ from typing import Iterable
 
 from ..model import ENTITY_TYPES
 from ..normalize import key, slug, variant_key, whole_word_starts
+from .shapes import _TIERS
 
 LEXICON_DIR = resources.files("kg") / "lexicon"
+
+
+# A model family's stem and what may follow it as a version: "GPT" + "-5.5", "Qwen" +
+# "3.5-27B", "DeepSeek" + "-V4-Flash", "Llama" + "-3.1-8B-Instruct" (sizes in B or M, an
+# active-parameter count, tiers; not "-665K" or "-4K", counts and resolutions of data).
+_STEM = re.compile(r"[A-Za-z]+")
+_FAMILY_TAGS = "|".join([*_TIERS, "Instruct", "Chat", "Base", "Large", "Small", "Medium", "Tiny",
+                         "XL", "XXL", "Preview", "Thinking", "Coder", "VL", "Exp", "Omni", "Vision"])
+_FAMILY_VERSION = re.compile(
+    r"[-\s]?[vV]?\d+(?:\.\d+)*[a-jl-zA-JL-Z]?(?:[-\s](?:[vV]?\d+(?:\.\d+)*[a-jl-zA-JL-Z]?|\d+(?:\.\d+)?[BMbm]|"
+    r"A\d+(?:\.\d+)?B|\d+x\d+[BMbm]|(?:%s)))*" % _FAMILY_TAGS, re.I)
+
+
+def family_stem(name: str) -> str | None:
+    """"GPT" of "GPT-5.5", "YOLO" of "YOLOv8n": the letters before a version, when all that
+    follows them is a version, sizes and tiers (and the stem is three letters or more)."""
+    m = _STEM.match(name)
+    if m is None:
+        return None
+    stem, rest = m.group(), name[m.end():]
+    if stem[-1] in "vV" and rest[:1].isdigit():  # "YOLOv8": the v is the version's
+        stem, rest = stem[:-1], stem[-1] + rest
+    if len(stem) < 3 or not rest or _FAMILY_VERSION.fullmatch(rest) is None:
+        return None
+    return stem
 
 
 class LexiconError(ValueError):
@@ -95,6 +121,7 @@ class Lexicon:
             self.by_key[key(f)] = entry.id
             self.generic.discard(key(f))
         self.__dict__.pop("_lookup_cache", None)
+        self.__dict__.pop("_families", None)
         return entry
 
     def add_generic(self, lines: Iterable[str]) -> None:
@@ -149,6 +176,29 @@ class Lexicon:
                     index.setdefault(variant_key(f), eid)
             table = self.__dict__["_variant_table"] = (len(self.by_key), index)
         return table[1]
+
+    def model_family(self, name: str) -> str | None:
+        """The model family a name not in the lexicon continues with a version: "GPT" of
+        "GPT-5.5", "Qwen" of "Qwen3.5-27B", "DeepSeek" of "DeepSeek-V4-Flash", "YOLO" of
+        "YOLOv11n". A family is a stem that Model entries write with a version (GPT-4o,
+        Qwen2.5, DeepSeek-V3) and no other kind of entry writes at all (not "SAM": the
+        Sharpness-Aware Minimization SAM is a method). None when the name is no such thing."""
+        stem = family_stem(name)
+        if stem is None:
+            return None
+        families = self.__dict__.get("_families")
+        if families is None:
+            models, others = set(), set()
+            for e in self.entries.values():
+                for f in e.forms:
+                    s = family_stem(f)
+                    if e.type == "Model":
+                        if s is not None:
+                            models.add(s.casefold())
+                    else:
+                        others |= {x.casefold() for x in (s, _STEM.match(f) and f) if x}
+            families = self.__dict__["_families"] = models - others
+        return stem if stem.casefold() in families else None
 
     def is_generic(self, text: str) -> bool:
         k = key(text)

@@ -125,6 +125,7 @@ class Extractor:
         cands = self._candidates(paper, doc)
         entities, cand_entity = self._merge(cands, doc, paper, abstract_offset)
         _propagate_list_types(text_of(doc), cands, cand_entity)
+        self._type_by_family(entities)
         entities, cands = _drop_unevidenced(entities, cands, cand_entity)
         relations = find_relations(doc, cands, cand_entity, entities, abstract_offset)
         results = find_results(doc, cands, cand_entity, entities, abstract_offset)
@@ -400,6 +401,14 @@ class Extractor:
             typ, type_rule = title_type
         else:
             typ, type_rule = self._type(doc, spans, forms, name, look_before)
+            # "evaluated on GPT-5.5", "the GPT-5.4 agent": a new version of a known model
+            # family is a model, whatever role the sentence gives it (not what a head noun
+            # says; one typed by nothing is typed so after the list rule, _type_by_family)
+            if typ != "Model" and (type_rule.startswith(("role:", "name-shape")) or
+                                   type_rule.startswith("context:") and typ == "Method"):
+                family = self._model_family(name)
+                if family is not None:
+                    typ, type_rule = "Model", f"family:{family}"
         if type_rule == "default":
             # "MiniF2F-Dafny", "LIBERO-Long": a variant of a known data set is data of that kind
             known = self._data_base(forms)
@@ -458,6 +467,24 @@ class Extractor:
             if entry is not None and entry.type in ("Dataset", "Benchmark"):
                 return entry
         return None
+
+    def _type_by_family(self, entities: list[Entity]) -> None:
+        """"YOLOv11s", "DeepSeek-V4": a name typed by nothing (not even a list neighbour:
+        "on CoMA and Florence4D datasets" is no Florence-2) that continues a model family
+        with a version is a model."""
+        for e in entities:
+            if e.type_rule == "default":
+                family = self._model_family(e.name)
+                if family is not None:
+                    e.type, e.type_rule = "Model", f"family:{family}"
+
+    def _model_family(self, name: str) -> str | None:
+        family = self.lexicon.model_family(name)
+        # (not a family whose stem is a word: Runway's Gen-2 makes no model of "Gen4U")
+        if family is None or evidence.is_ordinary_word(self.stats, family) or \
+                evidence.is_ordinary_word(self.stats, family.capitalize()):
+            return None
+        return family
 
     def _generic_compound(self, text: str) -> bool:
         parts = [p for p in re.split(r"[-/]", text) if p]
