@@ -511,3 +511,10 @@ def test_a_family_stem_in_a_list_of_data_stays_data(extractor):
     ex = run(extractor, "Our method achieves the best results on CoMA and Florence4D datasets.")
     names = by_name(ex)
     assert "Florence4D" in names and names["Florence4D"].type != "Model"
+
+
+@pytest.mark.parametrize("subject", ["This article", "This thesis", "In this letter, we"])
+def test_an_article_or_thesis_proposes_as_a_paper_does(extractor, subject):
+    ex = run(extractor, f"{subject} proposes a Reasoning-Driven Open Adaptation (ROAM) framework "
+                        "for specialist models.".replace("we proposes", "we propose"))
+    assert by_name(ex)["ROAM"].proposed

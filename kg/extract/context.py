@@ -245,7 +245,8 @@ _DEVICE_AFTER = re.compile(r"^\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+)?(?:robots?
 
 # Verbs by which a paper introduces its own artifact.
 PROPOSE_VERBS = re.compile(
-    r"\b(?:we|this (?:paper|work|study)|here,? we|in this (?:paper|work),? we|our (?:study|work|paper))\s+"
+    r"\b(?:we|this (?:paper|work|study|article|letter|thesis|report|manuscript)|here,? we|"
+    r"in this (?:paper|work|study|article|letter|thesis),? we|our (?:study|work|paper|article))\s+"
     r"(?:\w+\s+){0,2}?"
     r"(?:propose|proposes|introduce|introduces|present|presents|develop|develops|build|builds|"
     r"construct|constructs|release|releases|design|designs|create|creates|curate|curates|"
