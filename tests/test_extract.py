@@ -518,3 +518,11 @@ def test_an_article_or_thesis_proposes_as_a_paper_does(extractor, subject):
     ex = run(extractor, f"{subject} proposes a Reasoning-Driven Open Adaptation (ROAM) framework "
                         "for specialist models.".replace("we proposes", "we propose"))
     assert by_name(ex)["ROAM"].proposed
+
+
+def test_a_numbered_label_of_a_series_is_no_name(extractor):
+    labels = run(extractor, "We test four hypotheses: scheduler pruning (H2) destroys context, container exit "
+                            "(H3) destroys sessions, and restarts (H4) lose logs; H1 holds.")
+    assert "H3" not in by_name(labels)  # not the H3 (Hungry Hungry Hippos) model
+    models = run(extractor, "We compare the H3 layer with Mamba on long sequences, and T0 with T5.")
+    assert {"H3", "T0", "T5"} <= set(by_name(models))  # two of a letter are no series

@@ -354,6 +354,8 @@ class Extractor:
                 entry = None
                 for c in members:
                     c.entry = None
+        if all(_numbered_label(text_of(doc), c.text) for c in members):
+            return None  # "H3 (ephemeral container exit) ... H4": a hypothesis, not the H3 model
         if all(evidence.reads_as_measure(text_of(doc), c.end) for c in members) and not any(
                 "abbr_of" in c.extras for c in members):
             return None  # "SD = 0.24%", "an MAE of 0.12": a statistic, not Stable Diffusion
@@ -900,6 +902,19 @@ _SPLIT_SUFFIX = re.compile(r"-?\d+(?:/\d+|x\d+)*$")
 _GENERIC_PREFIXES = {"multi", "cross", "inter", "intra", "non", "pre", "post", "semi", "self", "co", "sub", "meta"}
 _NAMING_RULES = {"proposed:named", "proposed:title-name", "proposed:apposition"}
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
+
+
+_LABEL = re.compile(r"[A-Z]\d{1,2}")
+
+
+def _numbered_label(text: str, name: str) -> bool:
+    """"H1 ... H2 ... H3", "T1-T4": a capital with a number, one of a series of three or more
+    of that capital in the text, labels hypotheses, tasks or stages. (Two are not a series:
+    "T0 and T5", "S4 and S5" are models.)"""
+    if _LABEL.fullmatch(name) is None:
+        return False
+    numbers = set(re.findall(rf"(?<![\w-]){name[0]}(\d{{1,2}})(?![\w-])", text))
+    return len(numbers) >= 3 and name[1:] in numbers
 
 
 def _drop_unevidenced(entities: list[Entity], cands: list[Candidate], cand_entity: dict[int, Entity]):
