@@ -526,3 +526,13 @@ def test_a_numbered_label_of_a_series_is_no_name(extractor):
     assert "H3" not in by_name(labels)  # not the H3 (Hungry Hungry Hippos) model
     models = run(extractor, "We compare the H3 layer with Mamba on long sequences, and T0 with T5.")
     assert {"H3", "T0", "T5"} <= set(by_name(models))  # two of a letter are no series
+
+
+def test_an_acronym_follows_the_name_the_paper_writes_out(extractor):
+    ex = run(extractor, "We introduce a sharpness-aware optimizer for prompts built on Sharpness-Aware "
+                        "Minimization, and show that SAM improves generalization.",
+             title="SAMPLe: SAM-based Optimizer for Prompt Learning")
+    names = by_name(ex)
+    assert names["SAM"].id == "sharpness-aware-minimization"  # not the Segment Anything Model
+    other = run(extractor, "We segment the frames with SAM and track them.")
+    assert by_name(other)["SAM"].id == "segment-anything-model"

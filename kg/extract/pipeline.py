@@ -147,6 +147,7 @@ class Extractor:
                 spans.append((span, "lexicon", entry))
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
+        spans = _one_sense_per_paper(spans)
         # a known name with a size or version on it ("BLOOM 175B") is a variant of it
         variants = []
         for s, r, en in spans:
@@ -902,6 +903,27 @@ _SPLIT_SUFFIX = re.compile(r"-?\d+(?:/\d+|x\d+)*$")
 _GENERIC_PREFIXES = {"multi", "cross", "inter", "intra", "non", "pre", "post", "semi", "self", "co", "sub", "meta"}
 _NAMING_RULES = {"proposed:named", "proposed:title-name", "proposed:apposition"}
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w).upper()
+
+
+def _one_sense_per_paper(spans: list[tuple[Span, str, LexiconEntry]]) -> list[tuple[Span, str, LexiconEntry]]:
+    """An acronym the lexicon gives to one thing is another entry in a paper that writes that
+    entry's name out with those initials: "SAM-based Optimizer" in a paper on Sharpness-Aware
+    Minimization is no Segment Anything Model."""
+    written = {}
+    for s, _, en in spans:
+        if " " in s.text.strip() or "-" in s.text:
+            written.setdefault(_initials(s.text), en)
+    if not written:
+        return spans
+    out = []
+    for s, r, en in spans:
+        other = written.get(s.text) if s.text.isupper() and 2 <= len(s.text) <= 6 else None
+        out.append((s, r, other) if other is not None and other.id != en.id else (s, r, en))
+    return out
 
 
 _LABEL = re.compile(r"[A-Z]\d{1,2}")
