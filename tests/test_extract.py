@@ -536,3 +536,17 @@ def test_an_acronym_follows_the_name_the_paper_writes_out(extractor):
     assert names["SAM"].id == "sharpness-aware-minimization"  # not the Segment Anything Model
     other = run(extractor, "We segment the frames with SAM and track them.")
     assert by_name(other)["SAM"].id == "segment-anything-model"
+
+
+def test_a_known_acronym_the_paper_proposes_with_another_spelling_out_is_its_own(extractor):
+    from kg.build import extract_resolved
+    own = Paper("own", "Agent post-training",
+                "This paper presents CLAP (Closed-Loop Agent Post-training), a closed-loop method "
+                "for domain agents.")
+    known = Paper("known", "Audio retrieval", "We embed clips with CLAP and retrieve captions.")
+    term = Paper("term", "Industrial networks",
+                 "Factories rely on TSN (Time Sensitive Networking) for deterministic traffic.")
+    got = {ex.paper.id: by_name(ex) for ex in extract_resolved([own, known, term], extractor)}
+    assert got["known"]["CLAP"].id == "clap"  # the lexicon's audio-text model
+    assert got["own"]["CLAP"].id != "clap" and got["own"]["CLAP"].proposed
+    assert not any(e.proposed for e in got["term"].values())  # no proposal: a term of another field

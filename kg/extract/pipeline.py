@@ -197,6 +197,23 @@ class Extractor:
             long_forms = [f for f in known.forms if " " in f or f.count("-") >= 2] if known else []
             if spelled and long_forms and not any(evidence.same_meaning(spelled, f) for f in long_forms):
                 homonym = variant_key(title_span.text)
+        # the same in the abstract: "we propose REALM (Region-to-Entity Alignment for ...)" is
+        # no REALM retriever, "This paper presents CLAP (Closed-Loop Agent Post-training)" no
+        # Contrastive Language-Audio Pretraining (a name the paper proposes: "rely on TSN (Time
+        # Sensitive Networking)" is a term of another field, not a name of this paper's)
+        homonyms = {homonym} if homonym is not None else set()
+        text = text_of(doc)
+        for s, _, entry in spans:
+            if not (_SPELLED_AFTER.match(text, s.end_char) and s.text.isupper()) or \
+                    not context.PROPOSE_VERBS.search(text[max(sentence(s).start_char, s.start_char - 60):s.start_char]):
+                continue
+            spelled = evidence.spelled_out(s.text, text[s.end_char:].lstrip(" ("))
+            # (what the entry is: its long forms, else its note, "General AI assistants
+            # benchmark": "GAIA (General AI Assistants)" is that GAIA)
+            meanings = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2] or \
+                [entry.note] * bool(entry.note)
+            if spelled and meanings and not any(evidence.same_meaning(spelled, f) for f in meanings):
+                homonyms.add(variant_key(s.text))
 
         # 4. name-shaped tokens outside lexicon matches
         shape = [s for s in shape_spans(doc) if not any(i in taken for i in range(s.start, s.end))
@@ -216,7 +233,7 @@ class Extractor:
             return c
 
         for s, rule, entry in spans:
-            if homonym is not None and variant_key(s.text) == homonym:
+            if homonyms and variant_key(s.text) in homonyms:
                 add(s, "repeat")  # the paper's own name, not the lexicon entry it spells like
             elif rule == "lexicon-variant":
                 add(s, rule, lex.lookup(s.text), base=entry)
@@ -231,7 +248,8 @@ class Extractor:
             if lc and sc:
                 lc.extras["abbr_of"] = sc
         if title_span is not None:
-            add(title_span, "title", None if homonym else lex.lookup(title_span.text), in_title=True,
+            add(title_span, "title", None if variant_key(title_span.text) in homonyms
+                else lex.lookup(title_span.text), in_title=True,
                 title_type=title_type)
         for s in shape:
             text = s.text
@@ -926,6 +944,8 @@ def _one_sense_per_paper(spans: list[tuple[Span, str, LexiconEntry]]) -> list[tu
     return out
 
 
+# a name followed by a parenthesis that spells it out with capitals: "GAIA (Global ..."
+_SPELLED_AFTER = re.compile(r"\s*\(\s*[A-Z]")
 _LABEL = re.compile(r"[A-Z]\d{1,2}")
 
 
