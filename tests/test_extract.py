@@ -550,3 +550,11 @@ def test_a_known_acronym_the_paper_proposes_with_another_spelling_out_is_its_own
     assert got["known"]["CLAP"].id == "clap"  # the lexicon's audio-text model
     assert got["own"]["CLAP"].id != "clap" and got["own"]["CLAP"].proposed
     assert not any(e.proposed for e in got["term"].values())  # no proposal: a term of another field
+
+
+def test_a_model_size_alone_is_no_name(extractor):
+    ex = run(extractor, "Built upon GLM-4.7-Flash (30B-A3B), CompactionRL improves Pass@1 at 4B-Model cost, "
+                        "unlike Qwen3-235B-A22B.")
+    names = by_name(ex)
+    assert "30B-A3B" not in names and "4B-Model" not in names
+    assert "Qwen3-235B-A22B" in names

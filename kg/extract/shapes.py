@@ -35,9 +35,10 @@ _LOWER_SIZED = re.compile(r"^[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*-\d+(?:\.\d+)?[bm](
 # Benchmark protocols written before a dataset name: "Split CIFAR-100", "Permuted MNIST".
 PROTOCOL_PREFIXES = {"Split", "Permuted", "Rotated", "Sequential", "Seq"}
 
-# Shapes that are not names: numbers with units, sizes, Roman numerals, dimensions.
+# Shapes that are not names: numbers with units, sizes, Roman numerals, dimensions, a model
+# size with its active parameters or a tag ("30B-A3B", "4B-Model").
 _NOT_NAME = re.compile(
-    r"^(?:\d+[A-Za-z]{0,2}|\d+(?:\.\d+)?[KMBkmb]?-\d+(?:\.\d+)?[KMBkmb]?|(?:Sub|Over|Under|Top|Near|Up)-\d[\d.]*[KMBkmb%]?|[IVX]+|\d*[DK]|[A-Z]\d|\d+-[A-Za-z]+|[A-Z]{1,2}s?|[a-z]+[A-Z]?)$")
+    r"^(?:\d+[A-Za-z]{0,2}|\d+(?:\.\d+)?[BMbm](?:-[A-Za-z0-9]+)+|\d+(?:\.\d+)?[KMBkmb]?-\d+(?:\.\d+)?[KMBkmb]?|(?:Sub|Over|Under|Top|Near|Up)-\d[\d.]*[KMBkmb%]?|[IVX]+|\d*[DK]|[A-Z]\d|\d+-[A-Za-z]+|[A-Z]{1,2}s?|[a-z]+[A-Z]?)$")
 _UNITS = {"kHz", "MHz", "GHz", "THz", "kW", "MW", "GW", "kWh", "MWh", "GWh", "mAh", "dBm", "dBi", "Mbps",
           "Gbps", "Kbps", "MiB", "GiB", "KiB", "TiB", "PFLOPs", "GFLOPS", "TFLOPS", "mAP", "nJ", "pJ", "mJ",
           "kV", "mV", "kN", "MPa", "GPa", "kPa", "nm", "mm", "cm", "km", "ms", "ns", "μs", "us",
