@@ -115,17 +115,19 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
     with contextlib.ExitStack() as stack:
         fh = stack.enter_context(tempfile.TemporaryFile(
             "w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-", suffix=".jsonl"))
-        pool = stack.enter_context(ForkPool(extractor, workers))
         if cache is not None:  # the workers extract what it lacks while it serves the rest
+            pool = stack.enter_context(ForkPool(extractor, workers))
             stream = cache.extract(papers, pool.submit)
         else:
+            pool = None
             stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
         if progress:
             stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
         for ex in stream:
             resolver.observe(ex)
             fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
-        pool.close()
+        if pool is not None:
+            pool.close()
         fh.flush()
         fh.seek(0)
         for line in fh:
