@@ -16,9 +16,10 @@ The rules, in order:
 - a paper's own long form decides what its acronym means: "Diffusion Policy (DP)" is never
   Differential Privacy, so an acronym alias never joins a node by itself;
 - a bare acronym that no paper defines joins a node only when it has one dominant meaning,
-  in this corpus or in the background statistics of 100k arXiv papers
-  (``kg.corpus_stats``);
-- a coined name that several papers propose as their own (SCOPE, ATLAS) is one node per
+  in this corpus (defined so by at least two papers) or in the background statistics of
+  100k arXiv papers (``kg.corpus_stats``);
+- a coined name that several papers propose as their own (SCOPE, ATLAS), or that other
+  papers use for another kind of thing (a data set where it is a method), is one node per
   proposing paper: unrelated systems do not share a node by sharing a name;
 - a label is the lexicon's name, else the most frequent spelling (ties by the string, so
   the input order never matters).
@@ -33,6 +34,7 @@ from .model import Entity, PaperExtraction, Relation
 from .normalize import is_short_form, slug, variant_key
 
 DOMINANT_SHARE = 0.7  # of an acronym's definitions that must agree for a bare use to join
+MIN_DEFINITIONS = 2  # papers that must define it so (unless the background corpus does)
 
 
 @dataclass
@@ -47,6 +49,7 @@ class ResolverState:
     short_to_long: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # short key -> long keys
     fixed_ids: dict[str, str] = field(default_factory=dict)  # variant key -> lexicon id, for known entities
     proposers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # key of a coined name -> papers
+    cited_kinds: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # key -> kinds papers use it for, not coining it
 
     def merge(self, other: "ResolverState") -> "ResolverState":
         """A new state: this one's observations, then ``other``'s (neither is changed)."""
@@ -59,9 +62,11 @@ class ResolverState:
         out.fixed_ids = dict(self.fixed_ids)
         for k, eid in other.fixed_ids.items():
             out.fixed_ids.setdefault(k, eid)  # the first paper to name a key fixes its id
-        for part in (self.proposers, other.proposers):
-            for k, papers in part.items():
-                out.proposers[k] |= papers
+        for mine, theirs, into in ((self.proposers, other.proposers, out.proposers),
+                                   (self.cited_kinds, other.cited_kinds, out.cited_kinds)):
+            for part in (mine, theirs):
+                for k, values in part.items():
+                    into[k] |= values
         return out
 
 
@@ -81,6 +86,7 @@ class Resolver:
     short_to_long = property(lambda self: self.state.short_to_long)
     fixed_ids = property(lambda self: self.state.fixed_ids)
     proposers = property(lambda self: self.state.proposers)
+    cited_kinds = property(lambda self: self.state.cited_kinds)
 
     # ---- pass 1 ----------------------------------------------------------------------
     def observe(self, ex: PaperExtraction) -> None:
@@ -95,6 +101,8 @@ class Resolver:
                 # Robust against Noise (ACORN)" by another
                 for f in (e.name, *(a for a in e.aliases if is_short_form(a))):
                     self.proposers[variant_key(f)].add(ex.paper.id)
+            else:
+                self.cited_kinds[k].add(_kind(e.type))
             for a in e.aliases:
                 ak = variant_key(a)
                 if ak != k and is_short_form(a) and not is_short_form(e.name):
@@ -109,7 +117,9 @@ class Resolver:
         k = variant_key(e.name)
         if self._is_lexicon(e):
             return e.id
-        if e.proposed and len(self.proposers.get(k, ())) > 1:
+        if e.proposed and (len(self.proposers.get(k, ())) > 1 or self.cited_kinds.get(k, set()) - {_kind(e.type)}):
+            # (and one whose name other papers use for another kind of thing: "the BABEL
+            # benchmark" of two papers is not the Babel method a third one coins)
             return f"{self._id_for_key(k, own=True)}--{slug(paper_id)}"
         if e.proposed:
             # a name the paper coins is its own, even when it spells like a known one
@@ -132,18 +142,19 @@ class Resolver:
     def _meaning(self, short_key: str) -> str | None:
         """The long form a bare acronym stands for, when one meaning dominates."""
         longs = self.short_to_long.get(short_key)
+        stats = self._corpus_stats()
+        background = stats.dominant_long_form(short_key, min_share=DOMINANT_SHARE) if stats else None
+        background = variant_key(background) if background is not None else None
         if longs:
             (best, n), = sorted(longs.items(), key=lambda kv: (-kv[1], kv[0]))[:1]
-            return best if n / sum(longs.values()) >= DOMINANT_SHARE else None
-        stats = self._corpus_stats()
-        if stats is None:
-            return None
-        long = stats.dominant_long_form(short_key, min_share=DOMINANT_SHARE)
-        if long is None:
-            return None
-        lk = variant_key(long)
+            if n / sum(longs.values()) < DOMINANT_SHARE:
+                return None
+            # one paper's definition is no meaning of the letters elsewhere: "VIF" bare is
+            # the variance inflation factor, not the Vision Inference Former one paper
+            # coins; it takes MIN_DEFINITIONS papers, or the background corpus agreeing
+            return best if n >= MIN_DEFINITIONS or best == background else None
         # join only a node this corpus has: a background meaning alone makes no node
-        return lk if lk in self.spellings or lk in self.fixed_ids else None
+        return background if background in self.spellings or background in self.fixed_ids else None
 
     def _corpus_stats(self):
         if self._stats is None:
@@ -238,6 +249,11 @@ class Resolver:
             relations.append(replace(r, head_id=h, tail_id=t, head=seen[h].name if h in seen else r.head,
                                      tail=seen[t].name if t in seen else r.tail))
         return PaperExtraction(paper=ex.paper, entities=entities, relations=relations, results=ex.results)
+
+
+def _kind(type_: str) -> str:
+    """Data (a data set or a benchmark, which papers call the same thing by turns) or not."""
+    return "data" if type_ in ("Dataset", "Benchmark") else "method"
 
 
 def _same_spelling(name: str, form: str) -> bool:

@@ -38,9 +38,25 @@ def test_different_things_stay_apart(extractor):
 
 def test_abbreviation_defined_elsewhere_resolves_bare_use():
     a = ex("a", ent("Contrastive Leave One Out Widget", ["CLOOW"], type_="Method"))
+    a2 = ex("a2", ent("Contrastive Leave-One-Out Widget", ["CLOOW"], type_="Method"))
     b = ex("b", ent("CLOOW", type_="Method"))
-    ra, rb = resolve([a, b])
-    assert ra.entities[0].id == rb.entities[0].id == "contrastive-leave-one-out-widget"
+    ra, ra2, rb = resolve([a, a2, b])
+    assert ra.entities[0].id == ra2.entities[0].id == rb.entities[0].id == "contrastive-leave-one-out-widget"
+
+
+def test_one_papers_definition_is_no_meaning_of_a_bare_acronym_elsewhere():
+    # 6k build: "based on VIF and correlation thresholding" (the variance inflation factor)
+    # was on the node of the Vision Inference Former one other paper coined; "MVTec-AD, VisA
+    # and SDD" (a data set) on that of the Structural Diversity Diagnostic (SDD)
+    coined = ex("a", ent("Vision Inference Former", ["VIF"], type_="Model"))
+    bare = ex("b", ent("VIF", type_="Method"))
+    ra, rb = resolve([coined, bare], corpus_stats=False)
+    assert ra.entities[0].id == "vision-inference-former" and rb.entities[0].id == "vif"
+    # a meaning the background corpus gives the letters is one, defined here once or not at all
+    from kg.corpus_stats import CorpusStats, TermStats
+    stats = CorpusStats({"vif": TermStats(5, 5, 0, {}, long_forms=(("Vision Inference Former", 5),))})
+    ra, rb = resolve([coined, bare], corpus_stats=stats)
+    assert ra.entities[0].id == rb.entities[0].id == "vision-inference-former"
 
 
 def test_ambiguous_abbreviation_is_not_resolved():
@@ -63,7 +79,7 @@ def test_relations_follow_resolved_ids():
     a = ex("a", ent("Contrastive Leave One Out Widget", ["CLOOW"], type_="Method"))
     b = ex("b", ent("CLOOW", type_="Method"), ent("CLIP", type_="Model"),
            rels=[Relation("CLOOW", "outperforms", "CLIP", ev, "r", head_id="cloow", tail_id="clip")])
-    _, rb = resolve([a, b])
+    _, _, rb = resolve([a, a, b])
     (r,) = rb.relations
     assert r.head_id == "contrastive-leave-one-out-widget" and r.tail_id == "clip"
 
@@ -114,6 +130,20 @@ def test_a_coined_name_proposed_by_two_papers_is_two_nodes():
     # proposed by one paper and used by another: one node
     r1, rc = resolve([one, cite], corpus_stats=False)
     assert r1.entities[0].id == rc.entities[0].id == "scopex"
+
+
+def test_a_coined_name_others_use_for_another_kind_of_thing_is_its_papers_own():
+    # 6k build: the Babel method one paper coins was the node of "the BABEL benchmark" of
+    # two others; GAUC, a method, that of a metric another paper evaluates on
+    coined = ex("a", Entity(id="babel", name="Babel", type="Method", rule="title", proposed=True))
+    data = [ex(p, ent("BABEL", type_="Benchmark")) for p in ("b", "c")]
+    method_use = ex("d", ent("Babel", type_="Method"))
+    ra, rb, rc, rd = resolve([coined, *data, method_use], corpus_stats=False)
+    assert ra.entities[0].id == "babel--a"
+    assert rb.entities[0].id == rc.entities[0].id == rd.entities[0].id == "babel"
+    # used for the same kind of thing (a data set is a benchmark by turns), it is one node
+    ra, rb = resolve([coined, method_use], corpus_stats=False)
+    assert ra.entities[0].id == rb.entities[0].id == "babel"
 
 
 def test_plural_british_and_version_variants_are_one_node():
@@ -231,7 +261,8 @@ def _dump(state):
     return ([(k, list(c.items())) for k, c in state.spellings.items()],
             [(k, list(c.items())) for k, c in state.short_to_long.items()],
             list(state.fixed_ids.items()),
-            [(k, sorted(v)) for k, v in state.proposers.items()])
+            [(k, sorted(v)) for k, v in state.proposers.items()],
+            [(k, sorted(v)) for k, v in state.cited_kinds.items()])
 
 
 def _tree(states):
