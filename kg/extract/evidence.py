@@ -128,6 +128,20 @@ _PREPOSITIONS = {"of", "on", "for", "in", "with", "from", "via", "to", "under", 
                  "through", "across", "against", "using", "towards", "toward", "without"}
 
 
+# Heads of measures among them: what a paper defines with such a head is a metric even when
+# it proposes it ("we propose the Trajectory Deviation Index (TDI)"), and metrics are no artifacts
+MEASURE_HEADS = {
+    "score", "scores", "rate", "rates", "ratio", "error", "errors", "accuracy", "precision",
+    "recall", "index", "distance", "deviation", "divergence", "coefficient", "metric", "metrics",
+    "measure", "measures", "criterion",
+}
+
+
+def measure_head(long_form: str) -> bool:
+    """The long form's head says it is a measure ("... Deviation Index", "Spatial Narrative Score")."""
+    return long_form_type(long_form)[1].rsplit(":", 1)[-1].lower().rsplit("-", 1)[-1] in MEASURE_HEADS
+
+
 def long_form_type(long_form: str) -> tuple[str | None, str]:
     """What the head of a defined long form says: (type, rule); (None, 'task:...') for a task,
     (None, 'not-artifact:...') for a field, thing, measure or body; (None, '') for nothing."""

@@ -599,8 +599,10 @@ class Extractor:
         if longs:
             long = max(longs, key=len)
             head_type, head_rule = evidence.long_form_type(long)
-            if head_rule.startswith("not-artifact") and not proposed:
-                return None  # "Visual Place Recognition (VPR)", "Radio Access Network (RAN)"
+            if head_rule.startswith("not-artifact") and (not proposed or evidence.measure_head(long)):
+                # "Visual Place Recognition (VPR)", "Radio Access Network (RAN)"; and what the
+                # paper proposes as a measure: "the Trajectory Deviation Index (TDI)"
+                return None
             if evidence.is_lowercase_phrase(long) and not proposed and not any(
                     any(ch.islower() for ch in sh) for sh in shorts):
                 # "electric vehicle (EV)", "deep learning recommender models (DLRMs)": a term or
