@@ -590,3 +590,17 @@ def test_a_measure_the_paper_proposes_is_no_artifact(extractor):
     names = {e.name for e in extractor.extract(Paper("p", "Parallel decoding", text)).entities}
     assert "Visual Redundancy Index" not in names and "VRI" not in names
     assert "Redundancy-Controlled Decoding" in names  # the method it proposes stays
+
+
+def test_an_acronym_spelled_out_as_a_list_of_words_is_no_known_name(extractor):
+    # 6k build: "process, voltage, and temperature (PVT)" and "position, velocity, and timing
+    # (PVT)" were the Pyramid Vision Transformer
+    from kg.extract.abbreviations import list_definitions
+    text = "Circuits must tolerate process, voltage, and temperature (PVT) variations. PVT corners matter."
+    assert list_definitions(extractor.nlp(text)) == {"PVT": "process, voltage, and temperature"}
+    assert extractor.extract(Paper("p", "Analog design", text)).entities == []
+    # written without the list, it is the model; a list in capitals may be a paper's own name
+    names = [e.name for e in extractor.extract(Paper("p", "T", "Backbones such as PVT and Swin are strong.")).entities]
+    assert "PVT" in names
+    out = extractor.extract(Paper("p", "T", "We introduce See, Plan, Rewind (SPR), a progress-aware framework."))
+    assert "SPR" in {n for e in out.entities for n in (e.name, *e.aliases)}

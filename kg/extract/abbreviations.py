@@ -140,3 +140,43 @@ def find_abbreviations(doc: Doc) -> list[Abbreviation]:
             continue
         out.append(Abbreviation(long=long, short=short))
     return out
+
+
+_LIST_JOINS = {",", "and", "or", "&"}
+
+
+def list_definitions(doc: Doc) -> dict[str, str]:
+    """Acronyms a sentence spells out as a list of words, one word a letter: "process,
+    voltage, and temperature (PVT)", "position, velocity, and timing (PVT)" (short form ->
+    the list). Such an acronym names no artifact (its letters stand for several things), and
+    is no known name that spells the same ("PVT", the Pyramid Vision Transformer)."""
+    out: dict[str, str] = {}
+    texts = token_texts(doc)
+    n = len(texts)
+    for i in _positions(texts, "("):
+        if i + 2 >= n or texts[i + 2] != ")":
+            continue
+        short = texts[i + 1]
+        if not (2 <= len(short) <= 6 and short.isalpha() and short.isupper()):
+            continue
+        letters = short.lower()
+        li, j, commas = len(letters) - 1, i - 1, 0
+        start = sentence_at(doc, i).start
+        while li >= 0 and j >= start:
+            t = texts[j]
+            if not (t.isalpha() and t[0].lower() == letters[li]):
+                break
+            li -= 1
+            j -= 1
+            if li < 0:
+                break
+            joined = False  # the word before must be a join: ",", "and", ", and", "or"
+            while j >= start and texts[j].lower() in _LIST_JOINS:
+                commas += texts[j] == ","
+                joined = True
+                j -= 1
+            if not joined:
+                break
+        if li < 0 and commas:
+            out[short] = doc[j + 1:i].text
+    return out

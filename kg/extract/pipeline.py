@@ -29,7 +29,7 @@ from ..corpus_stats import CorpusStats
 from ..model import Entity, Mention, Paper, PaperExtraction
 from ..normalize import is_short_form, key, slug, starts_a_word, variant_key, whole_word_starts
 from . import context, evidence, prefilter, texmap
-from .abbreviations import find_abbreviations
+from .abbreviations import find_abbreviations, list_definitions
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
 from .sentences import sentence, text_of, token_texts
@@ -152,6 +152,11 @@ class Extractor:
                            is_word=lambda w: evidence.is_ordinary_word(self.stats, w)) \
                     and not _word_in_another_name(doc, span, title_end) and not (e - s == 1 and s in labs):
                 spans.append((span, "lexicon", entry))
+        # "process, voltage, and temperature (PVT)": letters of a list, no PVT model
+        lists = list_definitions(doc)
+        listed = {short for short, words in lists.items() if not _means_entry(lex.lookup(short), words)}
+        if listed:
+            spans = [(s, r, en) for s, r, en in spans if s.text not in listed]
         lexicon_spans = filter_spans([s for s, _, _ in spans])
         spans = [(s, r, en) for s, r, en in spans if s in lexicon_spans]
         spans = _one_sense_per_paper(spans)
@@ -165,7 +170,9 @@ class Extractor:
 
         # 2. abbreviation definitions: both forms are candidates, joined later
         pairs = []
-        generic_shorts: set[str] = set()  # acronyms this paper defines as a generic phrase
+        # acronyms this paper defines as a generic phrase (a list in lower case among them; one
+        # in capitals may be a name: "we introduce See, Plan, Rewind (SPR)")
+        generic_shorts: set[str] = {short for short in listed if evidence.is_lowercase_phrase(lists[short])}
         for ab in find_abbreviations(doc):
             short, long = ab.short, ab.long
             trimmed = _trim(doc, long)
@@ -843,6 +850,11 @@ def _trim(doc: Doc, span: Span) -> Span | None:
     while e > s and (doc[e - 1].lower_ in _STOP_EDGE or doc[e - 1].is_punct):
         e -= 1
     return doc[s:e] if e > s else None
+
+
+def _means_entry(entry: LexiconEntry | None, words: str) -> bool:
+    """``words`` spell out what ``entry`` is (one of its long forms)."""
+    return entry is not None and any(" " in f and evidence.same_meaning(words, f) for f in entry.forms)
 
 
 def _plausible_long_form(span: Span) -> bool:
