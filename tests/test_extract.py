@@ -604,3 +604,15 @@ def test_an_acronym_spelled_out_as_a_list_of_words_is_no_known_name(extractor):
     assert "PVT" in names
     out = extractor.extract(Paper("p", "T", "We introduce See, Plan, Rewind (SPR), a progress-aware framework."))
     assert "SPR" in {n for e in out.entities for n in (e.name, *e.aliases)}
+
+
+def test_a_title_phrase_the_abstract_writes_in_lower_case_is_a_term_not_a_name(extractor):
+    # 6k build: 30 proposed "Methods" of a 6k slice were such titles ("Library Drift",
+    # "Knowing When to Ask", "Narrative Flattening")
+    title = "Library Drift: Diagnosing and Fixing a Silent Failure Mode in Self-Evolving Skill Libraries"
+    abstract = ("Self-evolving skill libraries face a silent failure mode we term library drift: "
+                "unbounded skill accumulation causes retrieval degradation.")
+    assert [e.name for e in extractor.extract(Paper("p", title, abstract)).entities] == []
+    # written again as the name it is, it is the paper's own
+    out = extractor.extract(Paper("p", title, "We present Library Drift, a benchmark of skill libraries."))
+    assert "Library Drift" in [e.name for e in out.entities]

@@ -200,7 +200,7 @@ class Extractor:
             # (and so is a slogan, "Personalization Meets Safety: A Survey")
             if ts is not None and len(ts) and _plausible_name(ts, lex) and (
                     len(ts) <= 3 and not _slogan(ts.text) and not _plain_phrase(ts.text, paper.title[m.end(1):])
-                    or key(ts.text) in key(paper.abstract)):
+                    or _written_again(ts.text, paper.abstract)):
                 title_span = ts
                 title_type = _subtitle_type(paper.title[m.end(1):])
         # "ORCA: Open-ended Response Correctness Assessment": the subtitle spells out the
@@ -766,6 +766,15 @@ _SLOGAN_WORDS = frozenset({
     "before", "without", "beyond", "inside", "beneath", "through", "ahead", "needed", "requires", "not",
     "no", "how", "why", "what", "when", "where", "who", "can", "do", "does", "than", "versus", "all",
     "only", "need", "needs", "more", "less", "better", "while"})
+
+
+def _written_again(name: str, abstract: str) -> bool:
+    """The abstract writes the title's name again: as written, for one of plain words (the
+    abstract's "library drift", "knowing when to ask" is a phrase, not the name "Library
+    Drift"), else up to case, spaces and hyphens."""
+    if _plain_words(name.split()):
+        return name in abstract
+    return key(name) in key(abstract)
 
 
 def _plain_words(words: list[str]) -> bool:
