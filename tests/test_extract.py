@@ -616,3 +616,13 @@ def test_a_title_phrase_the_abstract_writes_in_lower_case_is_a_term_not_a_name(e
     # written again as the name it is, it is the paper's own
     out = extractor.extract(Paper("p", title, "We present Library Drift, a benchmark of skill libraries."))
     assert "Library Drift" in [e.name for e in out.entities]
+
+
+def test_a_network_its_acronym_calls_a_net_is_a_model(extractor):
+    # "Network" alone heads things that are no artifacts ("Wireless Sensor Network (WSN)")
+    out = extractor.extract(Paper("p", "T", "This paper addresses the limitations by proposing a Text-Phase "
+                                  "Synergy Network with Dual Priors (TPSNet). Specifically, we first employ CLIP."))
+    (ent,) = [e for e in out.entities if "TPSNet" in (e.name, *e.aliases)]
+    assert ent.type == "Model"
+    out = extractor.extract(Paper("p", "T", "Nodes of a Wireless Sensor Network (WSN) report data."))
+    assert out.entities == []

@@ -606,6 +606,10 @@ class Extractor:
         if longs:
             long = max(longs, key=len)
             head_type, head_rule = evidence.long_form_type(long)
+            if head_rule.lower().startswith("not-artifact:network") and any(_NET_NAME.search(sh) for sh in shorts):
+                # "Text-Phase Synergy Network with Dual Priors (TPSNet)": a network its acronym
+                # calls a Net is a neural one, not a "Wireless Sensor Network (WSN)"
+                head_type, head_rule = "Model", head_rule.replace("not-artifact", "long-form-head")
             if head_rule.startswith("not-artifact") and (not proposed or evidence.measure_head(long)):
                 # "Visual Place Recognition (VPR)", "Radio Access Network (RAN)"; and what the
                 # paper proposes as a measure: "the Trajectory Deviation Index (TDI)"
@@ -959,6 +963,7 @@ _SIZE_SUFFIX = re.compile(r"[-_]\d+(?:\.\d+)?[BbMm](?:[-_][A-Za-z]+\d*)*$")
 _SPLIT_SUFFIX = re.compile(r"-?\d+(?:/\d+|x\d+)*$")
 _GENERIC_PREFIXES = {"multi", "cross", "inter", "intra", "non", "pre", "post", "semi", "self", "co", "sub", "meta"}
 _NAMING_RULES = {"proposed:named", "proposed:title-name", "proposed:apposition"}
+_NET_NAME = re.compile(r"\wNet(?:s|-?\d+)?$")  # "TPSNet", "CTCNet", "DVINet-2"
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
 
 
