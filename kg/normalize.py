@@ -21,10 +21,14 @@ def key(text: str) -> str:
     return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+_DASHES = re.compile(r"[\u2010-\u2015]")
+
+
 def slug(text: str) -> str:
     """A readable, URL-safe entity id: 'Direct Preference Optimization' -> 'direct-preference-optimization'."""
     # Greek letters by name, not dropped: "π0.5" is pi0.5, not 0.5; "PanGu-α" is pangu-alpha
     s = "".join(_GREEK.get(c.lower(), c) if "\u0370" <= c <= "\u03ff" else c for c in text)
+    s = _DASHES.sub("-", s)  # "Qwen 2.5–7B" (TeX's "2.5--7B") is qwen-2.5-7b, not qwen-2.57b
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
     s = re.sub(r"[^a-z0-9.+]+", "-", s).strip("-")
     if not s:

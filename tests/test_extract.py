@@ -626,3 +626,13 @@ def test_a_network_its_acronym_calls_a_net_is_a_model(extractor):
     assert ent.type == "Model"
     out = extractor.extract(Paper("p", "T", "Nodes of a Wireless Sensor Network (WSN) report data."))
     assert out.entities == []
+
+
+def test_a_version_with_a_size_after_a_known_family_stays_on_its_name(extractor):
+    # 6k build: "LLaMA 2-7B" was LLaMA, "Qwen 2.5-7B-Instruct" Qwen and a Model "2.5-7B-Instruct"
+    text = "We fine-tune LLaMA 2-7B, Qwen 2.5-7B-Instruct and Llama~3--8B on the data."
+    out = extractor.extract(Paper("p", "T", text))
+    assert [(e.name, e.mentions[0].text) for e in out.entities] == [
+        ("LLaMA 2-7B", "LLaMA 2-7B"), ("Qwen 2.5-7B-Instruct", "Qwen 2.5-7B-Instruct"),
+        ("Llama 3–8B", "Llama~3--8B")]
+    assert [e.id for e in out.entities] == ["llama-2-7b", "qwen-2.5-7b-instruct", "llama-3-8b"]

@@ -13,6 +13,11 @@ def test_key_is_unchanged():
     assert slug("Direct Preference Optimization") == "direct-preference-optimization"
 
 
+def test_slug_keeps_a_dash_as_a_hyphen():
+    # TeX's "Qwen~2.5--7B" reads "Qwen 2.5–7B": its id was qwen-2.57b
+    assert slug("Qwen 2.5–7B") == slug("Qwen 2.5-7B") == "qwen-2.5-7b"
+
+
 SAME = [
     # acronym plurals
     ("ViT", "ViTs"), ("GCN", "GCNs"), ("CNN", "CNNs"), ("LLM", "LLMs"), ("MAE", "MAEs"),

@@ -27,6 +27,8 @@ _HYPHEN_CAP = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$")
 _TIERS = ("Haiku", "Sonnet", "Opus", "Pro", "Flash", "Mini", "Turbo", "Ultra", "Nano", "Lite", "Max", "Plus")
 _VERSION = re.compile(
     r"^(?:1?\d(?:\.\d)?(?:-(?:{tiers}))?|(?:19|20)\d\d|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|"
+    # a version with a size (and tags): "LLaMA 2-7B", "Qwen 2.5-7B-Instruct", "Llama 3.1-8B"
+    r"1?\d(?:\.\d)?[-\u2013]\d+(?:\.\d+)?[BMbm](?:-[A-Za-z][A-Za-z0-9]*)*|"
     r"[vV]\d+(?:\.\d+)*(?:-(?:{tiers}|Exp|Chat|Base))?|XL|XXL|{alone}|"
     r"Instruct|Chat|Base|Large|Small|Medium|Tiny)$".format(
         tiers="|".join(_TIERS), alone="|".join(t for t in _TIERS if t not in ("Max", "Plus"))))
