@@ -615,9 +615,10 @@ class Extractor:
                 # paper proposes as a measure: "the Trajectory Deviation Index (TDI)"
                 return None
             if evidence.is_lowercase_phrase(long) and not proposed and not any(
-                    any(ch.islower() for ch in sh) for sh in shorts):
-                # "electric vehicle (EV)", "deep learning recommender models (DLRMs)": a term or
-                # a class, whatever its head; "feature-wise ... (FiLM)" is coined
+                    any(ch.islower() for ch in _singular(sh)) for sh in shorts):
+                # "electric vehicle (EV)", "deep learning recommender models (DLRMs)", "pediatric
+                # intensive care units (PICUs)": a term or a class, whatever its head;
+                # "feature-wise ... (FiLM)" is coined
                 return None
             if type_rule == "default" and head_type is not None:
                 typ, type_rule = head_type, head_rule
@@ -863,6 +864,11 @@ def _trim(doc: Doc, span: Span) -> Span | None:
     while e > s and (doc[e - 1].lower_ in _STOP_EDGE or doc[e - 1].is_punct):
         e -= 1
     return doc[s:e] if e > s else None
+
+
+def _singular(short: str) -> str:
+    """An acronym without its plural s: "PICUs" is PICU, whose letters are all capitals."""
+    return short[:-1] if len(short) > 2 and short.endswith("s") and short[-2].isupper() else short
 
 
 def _means_entry(entry: LexiconEntry | None, words: str) -> bool:
