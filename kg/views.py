@@ -216,7 +216,7 @@ def resolve_entity(g: nx.MultiDiGraph, name: str) -> str:
 
 LAYOUT_SEED = 7
 EDGE_PX = 80.0  # the layout's ideal edge length, in vis-network canvas units (pixels at scale 1)
-LAYOUT_CHUNK = 1024  # rows of the repulsion matrix computed at once (bounds the memory used)
+LAYOUT_CHUNK = 64  # rows of the repulsion matrix computed at once (bounds the memory used)
 LAYOUT_EXACT = 2500  # above this many nodes in a component, repulsion from a random sample
 
 
@@ -233,6 +233,7 @@ def _fr_component(n: int, src: Any, dst: Any, w: Any, rng: Any) -> Any:
     iterations = 120 if n <= 300 else 90 if n <= 1500 else 60 if n <= 4000 else 40
     t = side / 8  # the largest step, cooled linearly to (almost) nothing
     cool = t / (iterations + 1)
+    bufs = [np.empty((min(n, LAYOUT_CHUNK), min(n, LAYOUT_EXACT)), dtype=np.float32) for _ in range(4)]
     for _ in range(iterations):
         x, y = pos[:, 0], pos[:, 1]
         # repulsion between every pair; in a very big component, from a fresh random sample
@@ -245,13 +246,18 @@ def _fr_component(n: int, src: Any, dst: Any, w: Any, rng: Any) -> Any:
         disp = np.empty((n, 2), dtype=np.float32)
         for a in range(0, n, LAYOUT_CHUNK):
             b = min(n, a + LAYOUT_CHUNK)
-            dx = x[a:b, None] - sx[None, :]
-            dy = y[a:b, None] - sy[None, :]
-            inv = dx * dx
-            inv += dy * dy
+            # (into buffers made once: allocating four chunk-sized arrays a step cost more
+            # than the arithmetic)
+            dx, dy, inv, tmp = (buf[: b - a, : len(sx)] for buf in bufs)
+            np.subtract(x[a:b, None], sx[None, :], out=dx)
+            np.subtract(y[a:b, None], sy[None, :], out=dy)
+            np.multiply(dx, dx, out=inv)
+            np.multiply(dy, dy, out=tmp)
+            inv += tmp
             np.maximum(inv, 1e-4, out=inv)
             np.reciprocal(inv, out=inv)
-            inv *= np.sqrt(inv)
+            np.sqrt(inv, out=tmp)
+            inv *= tmp
             dx *= inv
             dy *= inv
             disp[a:b, 0] = dx.sum(axis=1)  # repulsion delta / d^3, i.e. 1 / d^2
