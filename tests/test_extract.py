@@ -662,3 +662,10 @@ def test_an_abstract_that_opens_with_its_own_proposal_keeps_it(extractor):
     out = extractor.extract(Paper("p", "Stock returns", "Adaptive Financial Transformer (AFT) is proposed "
                                   "for stock return prediction under non-stationary markets."))
     assert [e.name for e in out.entities] == ["Adaptive Financial Transformer"]
+
+
+def test_benchmark_as_a_verb_types_nothing(extractor):
+    # "We benchmark COHORT against genetic algorithms": COHORT, a framework, was a Benchmark
+    text = "We propose FAME, which scales to large networks. We benchmark FAME against VERIX+."
+    (ent,) = [e for e in extractor.extract(Paper("p", "T", text)).entities if e.name == "FAME"]
+    assert ent.type == "Method"

@@ -54,6 +54,9 @@ _SUFFIX_TYPES = [
     (re.compile(r"-?\d+(?:\.\d+)?[MKk]$"), "Dataset"),  # WebVid-2M, HD-VG-130M, Feint6K, SynFlow-4k
     (re.compile(r"(?i)[-_ ]?\d+(?:\.\d+)?B(?:[-_ ](?:Instruct|Chat|Base|Reward|R))*$|(?:GPT|LLaMA|Llama|BERT|BART|T5|LM|Net|Former|former|VLM|LLM|Coder|Chat|Captioner|Diffusion|ViT|CLIP|Vicuna|Qwen|Mistral|Gemma)(?:\b|\d)"), "Model"),
 ]
+# words before a verb: "we benchmark X", "to model X"
+_SUBJECTS = {"we", "to", "they", "also", "further", "then", "first", "extensively", "systematically",
+             "comprehensively", "carefully"}
 _SKIP_BEFORE = {"the", "a", "an", "new", "novel", "our", "(", "human", "preference", "large-scale",
                 "evaluation", "test", "public", "popular", "challenging", "standard", "proposed"}
 
@@ -92,6 +95,8 @@ def type_from_context(doc: Doc, span: Span, look_before: bool = True) -> tuple[s
         typ = TYPE_NOUNS.get(lower)
         if typ in ("Benchmark", "Dataset", "Model") and lower not in {"data", "evaluation", "test", "learning"}:
             prev = texts[j - 1].lower() if j > 0 else ""
+            if prev in _SUBJECTS:
+                break  # "we benchmark CTGAN, TVAE", "to model X": a verb, no kind of X
             if typ == "Dataset" and prev in {"evaluation", "test", "benchmark"}:
                 typ = "Benchmark"  # "evaluation datasets X"
             return typ, f"context:'{texts[j]} {span.text}'"
