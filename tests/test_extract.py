@@ -669,3 +669,10 @@ def test_benchmark_as_a_verb_types_nothing(extractor):
     text = "We propose FAME, which scales to large networks. We benchmark FAME against VERIX+."
     (ent,) = [e for e in extractor.extract(Paper("p", "T", text)).entities if e.name == "FAME"]
     assert ent.type == "Method"
+
+
+@pytest.mark.parametrize("text", [
+    "We propose the Proxy Compression Hypothesis (PCH), which explains the gap.",
+    "We introduce the Exploration Space Theory (EST) to explain agent behaviour."])
+def test_a_hypothesis_or_theory_the_paper_proposes_is_no_artifact(extractor, text):
+    assert extractor.extract(Paper("p", "T", text)).entities == []

@@ -137,9 +137,27 @@ MEASURE_HEADS = {
 }
 
 
+# ... and of ideas: what a paper states or names as a claim is no artifact either ("the Linear
+# Centroids Hypothesis (LCH)", "Textual Frequency Law", "Semantic Rate-Distortion Theory")
+IDEA_HEADS = {
+    "hypothesis", "hypotheses", "law", "laws", "theory", "theories", "theorem", "conjecture",
+    "dilemma", "trilemma", "paradox", "principle", "principles", "problem", "effect", "phenomenon",
+}
+
+
+def _head(name: str) -> str:
+    return long_form_type(name)[1].rsplit(":", 1)[-1].lower().rsplit("-", 1)[-1]
+
+
 def measure_head(long_form: str) -> bool:
     """The long form's head says it is a measure ("... Deviation Index", "Spatial Narrative Score")."""
-    return long_form_type(long_form)[1].rsplit(":", 1)[-1].lower().rsplit("-", 1)[-1] in MEASURE_HEADS
+    return _head(long_form) in MEASURE_HEADS
+
+
+def idea_head(name: str) -> bool:
+    """A name of several words headed by what makes it a claim or a question, not an artifact:
+    "Proxy Compression Hypothesis", "Adam's Law", "Value Conflict Dilemma"."""
+    return " " in name.strip() and _head(name) in IDEA_HEADS
 
 
 def long_form_type(long_form: str) -> tuple[str | None, str]:

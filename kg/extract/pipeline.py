@@ -480,6 +480,8 @@ class Extractor:
             proposed_rule = None
         if entry is None and base is None and any(context.names_a_metric(doc, sp) for sp in spans):
             return None  # "a novel metric, Semantic Recall", "SWAY, a measure of ...": no artifacts
+        if entry is None and base is None and any(evidence.idea_head(f) for f in forms):
+            return None  # "we propose the Proxy Compression Hypothesis (PCH)": a claim, no artifact
         if entry is None and base is None and proposed_rule not in _STRONG_PROPOSALS | {"proposed:passive"} \
                 and _opens_as_a_topic(text_of(doc), members, abstract_offset):
             return None  # "Document Question Answering (DQA) is ...": the field the paper is in
