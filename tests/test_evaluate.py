@@ -66,12 +66,12 @@ def test_eval_cli_prints_the_report_and_json(tmp_path):
 # ---- the extractor's quality on the two golds -------------------------------------------
 
 FLOORS = {
-    # gold file, papers: floors of strict F1 (issue 8's; measured 0.926 0.860 0.938 0.593 on dev and
-    # 0.882 0.789 0.940 0.534 on dev-broad when they were set)
-    "dev": ("dev-gold.jsonl", None, {"entities_untyped": 0.92, "entities_typed": 0.85,
-                                      "proposed": 0.92, "relations": 0.55}),
+    # gold file, papers: floors of strict F1 (issue 8's, raised after the fifth round of graph
+    # fixes, when dev measured 0.932 0.871 0.938 0.577 and dev-broad 0.895 0.811 0.957 0.503)
+    "dev": ("dev-gold.jsonl", None, {"entities_untyped": 0.92, "entities_typed": 0.86,
+                                      "proposed": 0.92, "relations": 0.56}),
     "dev-broad": ("dev-broad-gold.jsonl", "dev-broad-papers.jsonl",
-                  {"entities_untyped": 0.87, "entities_typed": 0.78, "proposed": 0.92, "relations": 0.45}),
+                  {"entities_untyped": 0.88, "entities_typed": 0.80, "proposed": 0.94, "relations": 0.48}),
 }
 
 
