@@ -482,7 +482,7 @@ class Extractor:
             return None  # "a novel metric, Semantic Recall", "SWAY, a measure of ...": no artifacts
         if entry is None and base is None and any(evidence.idea_head(f) for f in forms):
             return None  # "we propose the Proxy Compression Hypothesis (PCH)": a claim, no artifact
-        if entry is None and base is None and proposed_rule not in _STRONG_PROPOSALS | {"proposed:passive"} \
+        if entry is None and base is None and proposed_rule not in _OWN_PROPOSALS \
                 and _opens_as_a_topic(text_of(doc), members, abstract_offset):
             return None  # "Document Question Answering (DQA) is ...": the field the paper is in
             # (not "Adaptive Financial Transformer (AFT) is proposed for ...")
@@ -997,6 +997,7 @@ _GENERIC_PREFIXES = {"multi", "cross", "inter", "intra", "non", "pre", "post", "
 _NAMING_RULES = {"proposed:named", "proposed:title-name", "proposed:apposition"}
 _NET_NAME = re.compile(r"\wNet(?:s|-?\d+)?$")  # "TPSNet", "CTCNet", "DVINet-2"
 _STRONG_PROPOSALS = {"proposed:named", "proposed:title-name", "proposed:apposition", "proposed:we-propose-direct"}
+_OWN_PROPOSALS = _STRONG_PROPOSALS | {"proposed:passive"}  # ... and "X is proposed for ..."
 
 
 def _initials(name: str) -> str:
