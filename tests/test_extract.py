@@ -676,3 +676,12 @@ def test_benchmark_as_a_verb_types_nothing(extractor):
     "We introduce the Exploration Space Theory (EST) to explain agent behaviour."])
 def test_a_hypothesis_or_theory_the_paper_proposes_is_no_artifact(extractor, text):
     assert extractor.extract(Paper("p", "T", text)).entities == []
+
+
+def test_a_sentence_that_opens_on_a_data_set_reports_results_on_it(extractor):
+    # 38 of a 6k build's top 300 nodes had both data types; "On CIFAR-10, ... FID 3.36" had typed
+    # the known data set a Dataset, and names no rule typed had been dropped
+    text = ("We present a new sampler for diffusion models. On CIFAR-10, our sampler achieves an FID "
+            "of 3.36. Across CUFSF and CelebAMask-HQ, it improves accuracy.")
+    types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert types == {"CIFAR-10": "Benchmark", "CUFSF": "Benchmark", "CelebAMask-HQ": "Benchmark"}

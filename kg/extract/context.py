@@ -237,7 +237,13 @@ def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
     if re.search(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$", near) and _EVAL_WORDS.search(left) \
             and not _DEVICE_AFTER.match(text_of(doc)[span.end_char: span.end_char + 40]):
         return "Benchmark", "role:evaluated on X"
+    # "On CIFAR-10, our model achieves an FID of 3.36": the sentence opens with what it reports on
+    if _OPENS_ON.match(left) and _EVAL_WORDS.search(text_of(doc)[span.end_char: sentence(span).end_char]):
+        return "Benchmark", "role:results on X"
     return None
+
+
+_OPENS_ON = re.compile(r"^\s*(?:On|Across)\s+(?:the\s+)?$")
 
 
 # "evaluated on the Unitree Go2 robot", "tested on an NXP FRDM-MCXN947 board": hardware, no benchmark
