@@ -685,3 +685,12 @@ def test_a_sentence_that_opens_on_a_data_set_reports_results_on_it(extractor):
             "of 3.36. Across CUFSF and CelebAMask-HQ, it improves accuracy.")
     types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
     assert types == {"CIFAR-10": "Benchmark", "CUFSF": "Benchmark", "CelebAMask-HQ": "Benchmark"}
+
+
+def test_an_apposition_that_says_dataset_beats_the_shape_of_the_name(extractor):
+    # the name's "-EQA" (a benchmark's shape) and "experiments on X" had outvoted the apposition
+    text = ("To enable systematic study of this setting, we introduce DynHiL-EQA, a human-in-the-loop "
+            "question answering dataset with two subsets. Extensive experiments on DynHiL-EQA "
+            "demonstrate that our method improves over existing baselines.")
+    types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert types["DynHiL-EQA"] == "Dataset"
