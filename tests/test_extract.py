@@ -694,3 +694,9 @@ def test_an_apposition_that_says_dataset_beats_the_shape_of_the_name(extractor):
             "demonstrate that our method improves over existing baselines.")
     types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
     assert types["DynHiL-EQA"] == "Dataset"
+
+
+def test_a_challenge_or_competition_is_a_benchmark(extractor):
+    text = "We report our solution to the TalentCLEF challenge and rank second in the SBFT 2026 competition."
+    types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert types == {"TalentCLEF": "Benchmark", "SBFT 2026": "Benchmark"}

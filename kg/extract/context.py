@@ -17,6 +17,7 @@ from .sentences import sentence, text_of, token_texts
 TYPE_NOUNS = {
     "benchmark": "Benchmark", "benchmarks": "Benchmark", "leaderboard": "Benchmark",
     "testbed": "Benchmark", "test": "Benchmark", "suite": "Benchmark", "arena": "Benchmark",
+    "challenge": "Benchmark", "competition": "Benchmark",  # "the RARE25 challenge", "FOMO25 Challenge"
     "evaluation": "Benchmark",
     "dataset": "Dataset", "datasets": "Dataset", "corpus": "Dataset", "corpora": "Dataset",
     "data": "Dataset", "collection": "Dataset",
