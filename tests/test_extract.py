@@ -700,3 +700,11 @@ def test_a_challenge_or_competition_is_a_benchmark(extractor):
     text = "We report our solution to the TalentCLEF challenge and rank second in the SBFT 2026 competition."
     types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
     assert types == {"TalentCLEF": "Benchmark", "SBFT 2026": "Benchmark"}
+
+
+def test_a_name_papers_mostly_capitalise_is_that_name_in_lower_case_too(extractor):
+    # the audit: "direct preference optimization" without its acronym was missed in 3 of 6,000
+    # papers; "knowledge distillation" (86% of its uses in lower case) stays a description
+    text = "We fine-tune the policy with direct preference optimization and knowledge distillation."
+    names = {e.name: e.id for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert names == {"direct preference optimization": "direct-preference-optimization"}

@@ -351,6 +351,22 @@ def is_ordinary_word(stats, text: str) -> bool:
     return s is not None and s.lowercase >= 3 and s.lowercase / max(1, s.capitalised + s.lowercase) >= 0.3
 
 
+def written_as_a_name(stats, phrase: str) -> bool:
+    """A phrase of three or more words that papers mostly write with capitals ("Direct
+    Preference Optimization": 28% of its uses in lower case; "knowledge distillation" 86%): in
+    lower case it is still that name, not a description."""
+    if stats is None or len(re.findall(r"[A-Za-z]+", phrase)) < 3:
+        return False
+    s = stats.get(phrase)
+    if s is None:
+        return False
+    n = s.capitalised + s.defined_capitalised + s.lowercase
+    return n >= 20 and s.lowercase / n < NAME_LOWERCASE
+
+
+NAME_LOWERCASE = 0.4
+
+
 ESTABLISHED_LOWERCASE = 0.3
 
 

@@ -204,7 +204,8 @@ class Lexicon:
         k = key(text)
         return k in self.generic or (k.endswith("s") and k[:-1] in self.generic)
 
-    def accepts(self, entry: LexiconEntry, matched: str, doc_text: str = "", is_word=None) -> bool:
+    def accepts(self, entry: LexiconEntry, matched: str, doc_text: str = "", is_word=None,
+                is_name=None) -> bool:
         """Case check for a case-insensitive phrase match.
 
         A name written with capitals, matched in lower case, is usually a common word or a
@@ -215,6 +216,8 @@ class Lexicon:
         Case-sensitive entries must match a listed form up to spaces and hyphens.
         ``is_word(text)``: whether ``text`` is an ordinary word (by corpus statistics); a
         name with inner capitals matched without them is refused when it is one.
+        ``is_name(phrase)``: whether papers mostly write ``phrase`` with capitals (by corpus
+        statistics); a phrase of such a name matched in lower case counts then.
         """
         if matched in entry.not_forms:
             return False
@@ -245,7 +248,8 @@ class Lexicon:
                 if any(c.isdigit() for c in f) or matched.count("-") >= 2:
                     return True
                 acronyms = [a for a in entry.forms if sum(c.isupper() for c in a) >= 2 and " " not in a]
-                if not any(next(whole_word_starts(doc_text, a), None) is not None for a in acronyms):
+                if not any(next(whole_word_starts(doc_text, a), None) is not None for a in acronyms) \
+                        and not (is_name is not None and is_name(matched)):
                     continue
             return True
         return False

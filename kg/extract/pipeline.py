@@ -149,7 +149,8 @@ class Extractor:
             span = doc[s:e]
             entry = lex.entries[self.nlp.vocab.strings[match_id]]
             if lex.accepts(entry, span.text, text_of(doc),
-                           is_word=lambda w: evidence.is_ordinary_word(self.stats, w)) \
+                           is_word=lambda w: evidence.is_ordinary_word(self.stats, w),
+                           is_name=lambda p: evidence.written_as_a_name(self.stats, p)) \
                     and not _word_in_another_name(doc, span, title_end) and not (e - s == 1 and s in labs):
                 spans.append((span, "lexicon", entry))
         # "process, voltage, and temperature (PVT)": letters of a list, no PVT model
