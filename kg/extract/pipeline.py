@@ -32,14 +32,14 @@ from . import context, evidence, prefilter, texmap
 from .abbreviations import find_abbreviations, list_definitions
 from .lexicon import Lexicon, LexiconEntry, spelling_variants
 from .relations import SEPARATOR, find_relations, find_results
-from .sentences import sentence, text_of, token_texts
+from .sentences import sentence, sentence_at, text_of, token_texts
 from .shapes import extend_with_version, is_name_like, is_version, shape_spans
 from .tokenizer import make_nlp
 
 # title and abstract are joined by SEPARATOR (". "): cheap to tokenise, and a sentence break
 
 # Rules and how far to trust them.
-CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8, "repeat": 0.8,
+CONFIDENCE = {"lexicon": 0.95, "lexicon-variant": 0.9, "lexicon-extended": 0.85, "abbreviation": 0.85, "title": 0.85, "introduced": 0.8, "repeat": 0.8,
               "shape": 0.6, "alias": 0.9}
 # Words that never start or end a multi-word name found by context.
 _STOP_EDGE = {"a", "an", "the", "and", "or", "of", "for", "in", "on", "with", "to", "by",
@@ -238,6 +238,23 @@ class Extractor:
         # 5. multi-word names the sentence introduces ("we propose Chain of Hindsight, ...")
         introduced = _introduced_names(doc, lex)
 
+        # a known name with capitalised words before it in the abstract is a longer name of its
+        # own, based on the known one ("the Audio MultiChallenge benchmark", "Replay Augmented
+        # Elastic Weight Consolidation"), unless a definition, the title or an introduction
+        # already takes those words
+        claimed = {i for long, _ in pairs for i in range(long.start, long.end)} | \
+            {i for sp in introduced for i in range(sp.start, sp.end)} | \
+            ({i for i in range(title_span.start, title_span.end)} if title_span is not None else set())
+        extended = []
+        for s, rule, entry in spans:
+            ext = _with_name_words_before(doc, s, lex) if s.start_char >= title_end else s
+            if len(ext) > len(s) and not any(i in claimed for i in range(ext.start, s.start)) \
+                    and _named_as_a_whole(text, ext):
+                extended.append((ext, "lexicon-extended", entry))
+            else:
+                extended.append((s, rule, entry))
+        spans = extended
+
         cands: list[Candidate] = []
 
         def add(span: Span, rule: str, entry=None, **extras) -> Candidate | None:
@@ -251,7 +268,7 @@ class Extractor:
         for s, rule, entry in spans:
             if homonyms and variant_key(s.text) in homonyms:
                 add(s, "repeat")  # the paper's own name, not the lexicon entry it spells like
-            elif rule == "lexicon-variant":
+            elif rule in ("lexicon-variant", "lexicon-extended"):
                 add(s, rule, lex.lookup(s.text), base=entry)
             else:
                 add(s, rule, entry)
@@ -475,6 +492,7 @@ class Extractor:
             proposed_rule = None
         if base is not None and proposed_rule not in (
                 "proposed:title-name", "proposed:named", "proposed:apposition", "proposed:title-variant") \
+                and "lexicon-extended" not in rules \
                 and not any(_ANNOUNCED.search(text_of(doc)[max(0, c.start - 40):c.start]) for c in members):
             # nor is a checkpoint of one ("we train Qwen3-8B", "we develop X from Qwen3-8B"),
             # unless the paper announces it ("We introduce MedGemma 1.5 4B")
@@ -898,6 +916,65 @@ def _opens_as_a_topic(text: str, members: list[Candidate], abstract_offset: int)
     return False
 
 
+# capitalised words that do not start a longer name: sentence openers, determiners, makers
+_NOT_NAME_WORDS = frozenset({"The", "A", "An", "Our", "This", "These", "That", "Those", "We", "In",
+                             "On", "For", "With", "And", "Or", "By", "From", "To", "Of", "As", "At",
+                             "Both", "Each", "Such", "Its", "Their", "Standard", "Vanilla", "Original"})
+
+
+def _with_name_words_before(doc: Doc, span: Span, lex: Lexicon) -> Span:
+    """``span`` with the capitalised words right before it that make a longer name with it:
+    "Audio MultiChallenge", "Replay Augmented Elastic Weight Consolidation" (not where the
+    sentence starts, where every word is capitalised, nor a maker's name: "OpenAI Codex", nor
+    a known name of its own: "LoRA GRPO" are two)."""
+    texts = token_texts(doc)
+    first = sentence_at(doc, span.start).start
+    j = span.start
+    while j - 1 > first and j > span.start - 3 and _name_word(texts[j - 1]) and doc[j - 1].whitespace_ \
+            and texts[j - 1] not in _MAKERS and texts[j - 1] not in _NOT_NAME_WORDS \
+            and lex.lookup(texts[j - 1]) is None:
+        j -= 1
+    return span if j == span.start else doc[j:span.end]
+
+
+# what shows that the longer phrase is one name: its definition or a kind noun after it, a
+# proposal before it ("we propose X", "two methods: X and Y")
+_NAME_CUE_AFTER = re.compile(r"\s*(?:\((?=[A-Za-z][\w-]*\))|(?:benchmark|dataset|corpus|model|method|framework|algorithm|approach|"
+                             r"architecture|network|suite|variant)s?\b)", re.I)
+
+
+def _named_as_a_whole(text: str, span: Span) -> bool:
+    """The sentence presents the capitalised phrase as one name: "the Audio MultiChallenge
+    benchmark", "Multi-Policy Proximal Policy Optimization (MP-PPO)", "we propose two hybrid
+    methods: Replay Augmented Elastic Weight Consolidation and ..." (not "Normal RAG", "the
+    Euclidean CLIP embeddings")."""
+    if _NAME_CUE_AFTER.match(text, span.end_char):
+        return True
+    left = text[max(sentence(span).start_char, span.start_char - 160):span.start_char]
+    if context.TO_PROPOSE.search(left) or context.NAMING.search(left):
+        return True
+    m = None
+    for m in context.PROPOSE_VERBS.finditer(left):
+        pass
+    if m is None:
+        return False
+    between = left[m.end():]  # the verb right before it, or a list the verb announces
+    return len(between.split()) <= 4 and not _NOT_PROPOSED_BETWEEN.search(between) \
+        or context.ANNOUNCE_PLURAL.search(between) is not None or _KINDS_LISTED.search(between) is not None
+
+
+_NOT_PROPOSED_BETWEEN = re.compile(r"\b(?:than|over|against|versus|vs|with|using|from|on|to|and|or|of)\b", re.I)
+# "we propose two hybrid continual learning methods: X and Y"
+_KINDS_LISTED = re.compile(r"\b(?:methods|models|approaches|techniques|frameworks|variants|algorithms|"
+                           r"strategies|modules|components)\s*:[^.;:]*$", re.I)
+
+
+def _name_word(text: str) -> bool:
+    """A word capitalised as in a name: "Audio", "Replay-Augmented" (no acronym, no number)."""
+    parts = text.split("-")
+    return all(p[:1].isupper() and p[1:].islower() and p.isalpha() for p in parts)
+
+
 def _singular(short: str) -> str:
     """An acronym without its plural s: "PICUs" is PICU, whose letters are all capitals."""
     return short[:-1] if len(short) > 2 and short.endswith("s") and short[-2].isupper() else short
@@ -1089,7 +1166,7 @@ def _repeats(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
-_RULE_RANK = {"lexicon": 0, "lexicon-variant": 0, "abbreviation": 1, "title": 2, "introduced": 3, "shape": 4, "repeat": 5}
+_RULE_RANK = {"lexicon": 0, "lexicon-variant": 0, "lexicon-extended": 1, "abbreviation": 1, "title": 2, "introduced": 3, "shape": 4, "repeat": 5}
 
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
