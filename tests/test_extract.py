@@ -719,3 +719,9 @@ def test_capitalised_words_before_a_known_name_make_the_papers_longer_name(extra
     assert {"Replay Augmented Elastic Weight Consolidation", "Constraint Guided Knowledge Distillation",
             "Elastic Weight Consolidation"} <= names
     assert "Normal RAG" not in names  # a score in parentheses is no definition
+
+
+def test_a_plural_after_a_list_of_known_data_sets_says_how_the_paper_uses_them(extractor):
+    text = "We probe its physical reasoning by evaluating on the GLUE-diagnostics, PIQA, and TRACIE datasets."
+    types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert types["PIQA"] == types["TRACIE"] == "Dataset"

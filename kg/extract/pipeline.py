@@ -449,6 +449,13 @@ class Extractor:
             if typ in ("Dataset", "Benchmark"):
                 # the abstract decides between data and test set: "evaluated on X" is a benchmark
                 role, why = self._type(doc, spans, [], name, look_before)
+                if why == "default":
+                    # "the NAVSIM and nuScenes benchmarks": a plural after a known data set (or
+                    # a list of them) says how the paper uses it
+                    plural = next((m for m in (_DATA_PLURAL_AFTER.match(text_of(doc), c.end) for c in members) if m), None)
+                    if plural is not None:
+                        role = "Benchmark" if plural.group(1).lower().startswith(("bench", "test")) else "Dataset"
+                        why = f"plural-after:'{plural.group(1)}'"
                 if role in ("Dataset", "Benchmark") and role != typ and why != "default":
                     typ, type_rule = role, f"lexicon+{why}"
         elif title_type is not None:
@@ -914,6 +921,11 @@ def _opens_as_a_topic(text: str, members: list[Candidate], abstract_offset: int)
                 and _TOPIC_VERB.match(text, c.end):
             return True
     return False
+
+
+# a known data set, or a list of them, before a plural kind of data: "the NAVSIM and nuScenes
+# benchmarks", "on CIFAR-10, CIFAR-100 and SVHN datasets"
+_DATA_PLURAL_AFTER = re.compile(r"(?:\s*(?:,|and|or|&)\s*(?:and\s+)?[A-Z][\w.+-]*)*\s+(benchmarks|datasets|test sets)\b")
 
 
 # capitalised words that do not start a longer name: sentence openers, determiners, makers
