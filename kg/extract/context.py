@@ -350,6 +350,15 @@ _ENDS_IN_PREPOSITION = re.compile(r"\b(?:into|to|in|on|for|with|from|by|of|onto|
 _PLURAL_BEFORE = re.compile(r"\b(?!\w*(?:ss|us|is)\b)\w{3,}s\s*[,:\u2013\u2014-]?\s*$")
 
 
+def after_propose_verb(left: str) -> str | None:
+    """What ``left`` holds after its last verb of proposal ("we propose", "this paper
+    introduces"), or None without one."""
+    m = None
+    for m in PROPOSE_VERBS.finditer(left):
+        pass
+    return left[m.end():] if m is not None else None
+
+
 def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | None = None) -> str | None:
     """The rule by which the sentence says the paper introduces ``span``, or None.
     ``known_forms``: the forms of the lexicon entry ``span`` names, if it names one; a known
@@ -379,11 +388,8 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
         return "proposed:new-thing"
     if OUR_INNOVATION.search(left[-80:]):
         return "proposed:our-contribution"
-    m = None
-    for m in PROPOSE_VERBS.finditer(left):
-        pass
-    if m is not None:
-        between = left[m.end():]
+    between = after_propose_verb(left)
+    if between is not None:
         if _ENDS_IN_PREPOSITION.search(between) or _MODIFIES_AFTER.match(right):
             # "this paper introduces them into X", "a variant of X": X is no new thing; nor is
             # X in "a X-based framework"

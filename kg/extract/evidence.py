@@ -145,8 +145,18 @@ IDEA_HEADS = {
 }
 
 
+def _head_words(long_form: str) -> list[str]:
+    """The words up to the head noun, which comes before a prepositional phrase ("Learning
+    on Egocentric Videos")."""
+    words = re.findall(r"[\w][\w'-]*", long_form)
+    cut = next((i for i, w in enumerate(words) if i > 0 and w.lower() in _PREPOSITIONS), len(words))
+    return words[:cut]
+
+
 def _head(name: str) -> str:
-    return long_form_type(name)[1].rsplit(":", 1)[-1].lower().rsplit("-", 1)[-1]
+    """The head noun's last part, in lower case ("Cross-Entropy" -> "entropy")."""
+    words = _head_words(name)
+    return words[-1].lower().rsplit("-", 1)[-1] if words else ""
 
 
 def measure_head(long_form: str) -> bool:
@@ -163,10 +173,7 @@ def idea_head(name: str) -> bool:
 def long_form_type(long_form: str) -> tuple[str | None, str]:
     """What the head of a defined long form says: (type, rule); (None, 'task:...') for a task,
     (None, 'not-artifact:...') for a field, thing, measure or body; (None, '') for nothing."""
-    words = re.findall(r"[\w][\w'-]*", long_form)
-    # the head noun comes before a prepositional phrase: "Learning on Egocentric Videos"
-    cut = next((i for i, w in enumerate(words) if i > 0 and w.lower() in _PREPOSITIONS), len(words))
-    words = words[:cut]
+    words = _head_words(long_form)
     if not words:
         return None, ""
     head = words[-1].lower()

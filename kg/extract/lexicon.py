@@ -155,6 +155,12 @@ class Lexicon:
         entry = self.entries[eid] if eid else None
         return None if entry is not None and text in entry.not_forms else entry  # "LoRa" is not LoRA
 
+    def is_not_form(self, text: str) -> bool:
+        """The lexicon lists ``text`` as what the entry of its key is not ("LoRa", the radio,
+        is not LoRA)."""
+        eid = self.by_key.get(key(text))
+        return eid is not None and text in self.entries[eid].not_forms
+
     def defined_as(self, long: str, short: str) -> LexiconEntry | None:
         """The case-sensitive entry a paper's definition spells out, both of its forms
         confirming it: "masked autoencoders (MAEs)" is Masked Autoencoders (MAE), although

@@ -668,16 +668,10 @@ class Extractor:
             # nor for a spelling the lexicon says is not its entry: the statistics fold case,
             # so those of "LoRa" are LoRA's)
             for f in forms:
-                voted = evidence.corpus_type(self.stats, f) if not self._listed_not_form(f) else None
+                voted = evidence.corpus_type(self.stats, f) if not self.lexicon.is_not_form(f) else None
                 if voted:
                     return voted
         return typ, type_rule  # still "default": a list neighbour may type it, else it goes
-
-    def _listed_not_form(self, text: str) -> bool:
-        """The lexicon lists ``text`` as what the entry of its key is not ("LoRa", the radio,
-        is not LoRA)."""
-        eid = self.lexicon.by_key.get(key(text))
-        return eid is not None and text in self.lexicon.entries[eid].not_forms
 
     def _type(self, doc: Doc, spans: list[Span], forms: list[str], name: str,
               look_before: list[bool]) -> tuple[str, str]:
@@ -965,12 +959,10 @@ def _named_as_a_whole(text: str, span: Span) -> bool:
     left = text[max(sentence(span).start_char, span.start_char - 160):span.start_char]
     if context.TO_PROPOSE.search(left) or context.NAMING.search(left):
         return True
-    m = None
-    for m in context.PROPOSE_VERBS.finditer(left):
-        pass
-    if m is None:
+    between = context.after_propose_verb(left)
+    if between is None:
         return False
-    between = left[m.end():]  # the verb right before it, or a list the verb announces
+    # the verb right before it, or a list the verb announces
     return len(between.split()) <= 4 and not _NOT_PROPOSED_BETWEEN.search(between) \
         or context.ANNOUNCE_PLURAL.search(between) is not None or _KINDS_LISTED.search(between) is not None
 
