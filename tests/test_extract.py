@@ -725,3 +725,10 @@ def test_a_plural_after_a_list_of_known_data_sets_says_how_the_paper_uses_them(e
     text = "We probe its physical reasoning by evaluating on the GLUE-diagnostics, PIQA, and TRACIE datasets."
     types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
     assert types["PIQA"] == types["TRACIE"] == "Dataset"
+
+
+def test_an_apposition_with_adjectives_listed_by_commas_types_the_name(extractor):
+    text = ("To this end, we construct OACIRR (OACIR on Real-world images), the first large-scale, "
+            "multi-domain benchmark for this task.")
+    types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
+    assert types["OACIRR"] == "Benchmark"

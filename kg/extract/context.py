@@ -193,7 +193,8 @@ def type_from_neighbours(doc: Doc, span: Span) -> tuple[str, str] | None:
     return None
 
 
-_APPOSITION = re.compile(r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?P<noun>[A-Za-z]+)\b"
+# (adjectives may be listed with commas: "the first large-scale, multi-domain benchmark")
+_APPOSITION = re.compile(r"^\s*(?:\([^)]*\)\s*)?,\s*(?:a|an|the)\s+(?:[\w-]+,?\s+){0,3}?(?P<noun>[A-Za-z]+)\b"
                          r"(?=\s+(?:of|for|that|which|to|with|comprising|containing|consisting|designed|built|"
                          r"covering|featuring|where)\b|\s*[,.;])", re.I)
 # A name that says what it is: "Human Preference Dataset v2", "Needle Benchmark".
