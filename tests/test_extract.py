@@ -732,3 +732,11 @@ def test_an_apposition_with_adjectives_listed_by_commas_types_the_name(extractor
             "multi-domain benchmark for this task.")
     types = {e.name: e.type for e in extractor.extract(Paper("p", "T", text)).entities}
     assert types["OACIRR"] == "Benchmark"
+
+
+def test_a_subtitle_head_after_an_adjective_starting_with_in_types_the_title_name(extractor):
+    # "Interactive" began with "in", which the subtitle rule took for the preposition
+    out = extractor.extract(Paper("p", "RiskWebWorld: A Realistic Interactive Benchmark for GUI Agents",
+                                  "RiskWebWorld contains 1,513 tasks from production risk-control platforms."))
+    (ent,) = [e for e in out.entities if e.name == "RiskWebWorld"]
+    assert ent.type == "Benchmark"

@@ -869,7 +869,7 @@ def _same_words(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 
 _SUBTITLE_NOUN = re.compile(
-    r"^\s*:\s*(?:(?:a|an|the)\s+)?(?:(?P<gerund>evaluating|benchmarking|measuring|assessing|probing|testing)\b|(?:[\w-]+\s+){0,5}?(?P<noun>[A-Za-z]+)\b\s*(?:for|of|on|to|with|in|towards?|that|from|$))",
+    r"^\s*:\s*(?:(?:a|an|the)\s+)?(?:(?P<gerund>evaluating|benchmarking|measuring|assessing|probing|testing)\b|(?:[\w-]+\s+){0,5}?(?P<noun>[A-Za-z]+)\b\s*(?:(?:for|of|on|to|with|in|towards?|that|from)\b|$))",
     re.I)
 
 
