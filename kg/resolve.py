@@ -142,9 +142,6 @@ class Resolver:
     def _meaning(self, short_key: str) -> str | None:
         """The long form a bare acronym stands for, when one meaning dominates."""
         longs = self.short_to_long.get(short_key)
-        stats = self._corpus_stats()
-        background = stats.dominant_long_form(short_key, min_share=DOMINANT_SHARE) if stats else None
-        background = variant_key(background) if background is not None else None
         if longs:
             (best, n), = sorted(longs.items(), key=lambda kv: (-kv[1], kv[0]))[:1]
             if n / sum(longs.values()) < DOMINANT_SHARE:
@@ -152,9 +149,16 @@ class Resolver:
             # one paper's definition is no meaning of the letters elsewhere: "VIF" bare is
             # the variance inflation factor, not the Vision Inference Former one paper
             # coins; it takes MIN_DEFINITIONS papers, or the background corpus agreeing
-            return best if n >= MIN_DEFINITIONS or best == background else None
+            return best if n >= MIN_DEFINITIONS or best == self._background_meaning(short_key) else None
         # join only a node this corpus has: a background meaning alone makes no node
+        background = self._background_meaning(short_key)
         return background if background in self.spellings or background in self.fixed_ids else None
+
+    def _background_meaning(self, short_key: str) -> str | None:
+        """The variant key of the long form the background statistics mostly define it as."""
+        stats = self._corpus_stats()
+        long = stats.dominant_long_form(short_key, min_share=DOMINANT_SHARE) if stats else None
+        return variant_key(long) if long is not None else None
 
     def _corpus_stats(self):
         if self._stats is None:

@@ -71,6 +71,23 @@ TASK_HEADS = {
     "labeling", "labelling", "completion", "mapping", "navigation", "manipulation", "grasping",
     "control", "diagnosis", "screening", "monitoring", "surveillance",
 }
+# Heads of measures: what a paper defines with such a head is a metric even when
+# it proposes it ("we propose the Trajectory Deviation Index (TDI)"), and metrics are no artifacts
+MEASURE_HEADS = {
+    "score", "scores", "rate", "rates", "ratio", "error", "errors", "accuracy", "precision",
+    "recall", "index", "distance", "deviation", "divergence", "coefficient", "metric", "metrics",
+    "measure", "measures", "criterion",
+}
+
+
+# Heads of ideas: what a paper states or names as a claim is no artifact either ("the Linear
+# Centroids Hypothesis (LCH)", "Textual Frequency Law", "Semantic Rate-Distortion Theory")
+IDEA_HEADS = {
+    "hypothesis", "hypotheses", "law", "laws", "theory", "theories", "theorem", "conjecture",
+    "dilemma", "trilemma", "paradox", "principle", "principles", "problem", "effect", "phenomenon",
+}
+
+
 NOT_ARTIFACT_HEADS = {
     # fields, technologies, systems, things
     "reality", "system", "systems", "platform", "platforms", "language", "languages", "vehicle",
@@ -85,18 +102,16 @@ NOT_ARTIFACT_HEADS = {
     "protocols", "standard", "standards", "architecture", "environment", "environments",
     "simulation", "landing", "takeoff", "flight", "traffic", "energy", "power", "market",
     "markets", "finance", "policy-making", "law", "regulation", "education", "learning-analytics",
-    # measures and quantities
-    "score", "scores", "rate", "rates", "ratio", "error", "errors", "accuracy", "precision",
-    "recall", "value", "values", "index", "distance", "deviation", "divergence", "square",
-    "squared", "mean", "variance", "consistency", "similarity", "latency", "throughput",
-    "efficiency", "cost", "costs", "time", "delay", "loss-rate", "gain", "coefficient",
-    "metric", "metrics", "measure", "measures", "criterion", "quality", "utility",
+    # quantities (and MEASURE_HEADS)
+    "value", "values", "square", "squared", "mean", "variance", "consistency", "similarity",
+    "latency", "throughput", "efficiency", "cost", "costs", "time", "delay", "loss-rate", "gain",
+    "quality", "utility",
     # problems and objects of study
     "problem", "problems", "equation", "equations", "disease", "retinopathy", "syndrome",
     "disorder", "cancer", "tumor", "tumour", "expressions", "speech", "text", "image", "images",
     "video", "videos", "graph", "graphs", "matrix", "matrices", "space", "spaces", "function",
-    "functions", "process", "processes", "theory", "theorem", "hypothesis", "principle", "law",
-    "effect", "phenomenon", "paradox", "condition", "conditions", "property", "properties",
+    "functions", "process", "processes", "condition", "conditions", "property", "properties",
+    # (and IDEA_HEADS)
     # organisations and events
     "university", "institute", "laboratory", "lab", "center", "centre", "council", "agency",
     "organization", "organisation", "association", "society", "foundation", "consortium",
@@ -104,7 +119,7 @@ NOT_ARTIFACT_HEADS = {
     "ministry", "company", "corporation", "group", "team",
     # fields named by what they study
     "ai", "ml", "nlp", "iot", "ar", "vr", "xr", "mr",
-}
+} | MEASURE_HEADS | IDEA_HEADS
 _ADJECTIVE = re.compile(r"(?:ive|al|ous|ic|ary|ible|able)$")
 # A hyphenated modifier: "LLM-Based", "UAV-Assisted", "AI-Native", "RL-tuning", "KG-Augmented".
 _MODIFIER_SUFFIX = re.compile(
@@ -126,23 +141,6 @@ _WORD_NUMBER = re.compile(
 
 _PREPOSITIONS = {"of", "on", "for", "in", "with", "from", "via", "to", "under", "over", "by",
                  "through", "across", "against", "using", "towards", "toward", "without"}
-
-
-# Heads of measures among them: what a paper defines with such a head is a metric even when
-# it proposes it ("we propose the Trajectory Deviation Index (TDI)"), and metrics are no artifacts
-MEASURE_HEADS = {
-    "score", "scores", "rate", "rates", "ratio", "error", "errors", "accuracy", "precision",
-    "recall", "index", "distance", "deviation", "divergence", "coefficient", "metric", "metrics",
-    "measure", "measures", "criterion",
-}
-
-
-# ... and of ideas: what a paper states or names as a claim is no artifact either ("the Linear
-# Centroids Hypothesis (LCH)", "Textual Frequency Law", "Semantic Rate-Distortion Theory")
-IDEA_HEADS = {
-    "hypothesis", "hypotheses", "law", "laws", "theory", "theories", "theorem", "conjecture",
-    "dilemma", "trilemma", "paradox", "principle", "principles", "problem", "effect", "phenomenon",
-}
 
 
 def _head_words(long_form: str) -> list[str]:

@@ -65,6 +65,12 @@ class LexiconEntry:
     def forms(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
+    @property
+    def long_forms(self) -> tuple[str, ...]:
+        """The forms that spell the name out ("Low-Rank Adaptation", "chain-of-thought"), not
+        its acronyms or one-word names."""
+        return tuple(f for f in self.forms if " " in f.strip() or f.count("-") >= 2)
+
 
 @dataclass
 class Lexicon:

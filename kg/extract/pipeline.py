@@ -210,7 +210,7 @@ class Extractor:
         if title_span is not None:
             spelled = evidence.spelled_out(title_span.text, paper.title[m.end(1):].lstrip(" :"))
             known = lex.lookup(title_span.text)
-            long_forms = [f for f in known.forms if " " in f or f.count("-") >= 2] if known else []
+            long_forms = known.long_forms if known else ()
             if spelled and long_forms and not any(evidence.same_meaning(spelled, f) for f in long_forms):
                 homonym = variant_key(title_span.text)
         # the same in the abstract: "we propose REALM (Region-to-Entity Alignment for ...)" is
@@ -226,7 +226,7 @@ class Extractor:
             spelled = evidence.spelled_out(s.text, text[s.end_char:].lstrip(" ("))
             # (what the entry is: its long forms, else its note, "General AI assistants
             # benchmark": "GAIA (General AI Assistants)" is that GAIA)
-            meanings = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2] or \
+            meanings = entry.long_forms or \
                 [entry.note] * bool(entry.note)
             if spelled and meanings and not any(evidence.same_meaning(spelled, f) for f in meanings):
                 homonyms.add(variant_key(s.text))
@@ -392,7 +392,7 @@ class Extractor:
             # The paper's own definition beats the lexicon for an acronym with two meanings:
             # "Mixture-of-Denoisers (MoD)" is not the lexicon's MoD, Mixture-of-Depths.
             defined = [c for c in members if c.rule == "abbreviation" and "abbr_of" in c.extras]
-            long_forms = [f for f in entry.forms if " " in f.strip() or f.count("-") >= 2]
+            long_forms = entry.long_forms
             # (an entry known only by a word-like name, Falcon, is not what a paper spells out as
             # the acronym FALCON; one known only by its acronym, CLOOB, may well be, unless the
             # long form names another kind of thing: "GUI Action Critic's Data Flywheel System
@@ -986,7 +986,7 @@ def _singular(short: str) -> str:
 
 def _means_entry(entry: LexiconEntry | None, words: str) -> bool:
     """``words`` spell out what ``entry`` is (one of its long forms)."""
-    return entry is not None and any(" " in f and evidence.same_meaning(words, f) for f in entry.forms)
+    return entry is not None and any(evidence.same_meaning(words, f) for f in entry.long_forms)
 
 
 def _plausible_long_form(span: Span) -> bool:
