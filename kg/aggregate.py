@@ -135,9 +135,13 @@ class Aggregates:
     def known(self, r: Relation, ordinal: int) -> bool:
         """Whether relation ``r`` of the paper at ``ordinal`` is a graph edge: head and tail are
         entities some paper up to that one mentions, and not the same one."""
-        if r.head_id == r.tail_id:
+        return self.is_edge(r.head_id, r.tail_id, ordinal)
+
+    def is_edge(self, head_id: str, tail_id: str, ordinal: int) -> bool:
+        """:meth:`known` of a relation given by its entities' ids."""
+        if head_id == tail_id:
             return False
-        h, t = self.entities.get(r.head_id), self.entities.get(r.tail_id)
+        h, t = self.entities.get(head_id), self.entities.get(tail_id)
         return h is not None and t is not None and h.first <= ordinal and t.first <= ordinal
 
     def entity(self, entity_id: str) -> EntityAggregate:

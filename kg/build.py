@@ -117,15 +117,17 @@ def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None
             "w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-", suffix=".jsonl"))
         if cache is not None:  # the workers extract what it lacks while it serves the rest
             pool = stack.enter_context(ForkPool(extractor, workers))
-            stream = cache.extract(papers, pool.submit)
+            stream = cache.extract_records(papers, pool.submit)
         else:
             pool = None
             stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
+            stream = ((ex, None) for ex in stream)
         if progress:
             stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
-        for ex in stream:
+        for ex, line in stream:
             resolver.observe(ex)
-            fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+            # (a cached extraction's line is the one it was stored as)
+            fh.write((line or json.dumps(ex.to_json(), ensure_ascii=False)) + "\n")
         if pool is not None:
             pool.close()
         fh.flush()
@@ -265,7 +267,8 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "exp
                 pass
         summary.files += write_exports(mentions, stage, rdf_formats=rdf_formats, html=html,
                                        graph_formats=graph_formats, on_warning=on_warning,
-                                       store=store, aggregates=agg, processes=workers)
+                                       store=store, aggregates=agg, processes=workers,
+                                       cache=cache)
     summary.files = [out / f.name for f in summary.files]
     return g, summary
 
@@ -284,7 +287,7 @@ EXPORT_NAMES = ("mentions.jsonl", "graph.graphml", "graph.gexf", "graph.ttl", "g
 def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
                   graph_formats: Sequence[str] = ("graphml",), on_warning=None,
                   store: bool = False, *, aggregates: Aggregates | None = None,
-                  processes: int = 1) -> list[Path]:
+                  processes: int = 1, cache: str | Path | None = None) -> list[Path]:
     """Write the exports of a resolved stream into ``out``; with ``store`` (and some RDF
     format), also the pyoxigraph store ``graph.oxigraph/``, bulk-loaded from the N-Triples
     file just written (else the Turtle or JSON-LD one).
@@ -295,7 +298,9 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
     GraphML / GEXF, RDF and the page's choice of nodes are written in ONE read of it, the
     page in a second read (of what it shows only): no graph of everything is built.
     ``processes`` > 1: the graph files and the page are written by a forked process, beside
-    the RDF files and the store (the same bytes, in about half the time)."""
+    the RDF files and the store (the same bytes, in about half the time). ``cache``: a
+    directory where each paper's share of the RDF files is kept (``kg.fragments``), when
+    ``source`` is a path: a paper an earlier export wrote in the same way is copied."""
     check_formats(rdf_formats, graph_formats)
     out = Path(out)
     if hasattr(source, "out_edges"):
@@ -309,10 +314,10 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
         if child is None:
             return _write_stream_exports(read, out, agg, rdf_formats, html, graph_formats,
                                          on_warning, store, source,
-                                         concurrent_store=processes > 1)
+                                         concurrent_store=processes > 1, cache=cache)
         # the child writes the graph files and the page, this process the RDF and the store
         rdf_files = _write_stream_exports(read, out, agg, rdf_formats, False, (), on_warning,
-                                          store, source, concurrent_store=True)
+                                          store, source, concurrent_store=True, cache=cache)
         child_files = child.result()
         page = [f for f in child_files if f.name == "graph.html"]
         return [f for f in child_files if f not in page] + rdf_files + page
@@ -322,9 +327,11 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
 
 
 def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, graph_formats,
-                          on_warning, store, source, concurrent_store: bool = False) -> list[Path]:
+                          on_warning, store, source, concurrent_store: bool = False,
+                          cache: str | Path | None = None) -> list[Path]:
     """``concurrent_store``: the store is loaded by another process from the N-Triples as
-    they are written (:class:`kg.query.StoreLoader`), not from the file once it is."""
+    they are written (:class:`kg.query.StoreLoader`), not from the file once it is.
+    ``cache``: see :func:`write_exports`."""
     from .rdf import RDFExport
     from .views import PageSelector, write_page
     files: list[Path] = []
@@ -340,17 +347,30 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
                     fh = stack.enter_context(atomic_write(out / f"graph.{name}"))
                     graph_out.append(kgraph.GraphExport(fh, agg, name))
                     files.append(out / f"graph.{name}")
-            rdf = None
+            rdf = fragments = None
+            if rdf_formats and cache is not None and isinstance(source, (str, os.PathLike)):
+                from .fragments import FragmentCache
+                fragments = stack.enter_context(FragmentCache(cache))
             if rdf_formats:
                 rdf = stack.enter_context(RDFExport(out, tuple(rdf_formats), on_warning,
                                                     aggregates=agg,
-                                                    nt_tee=loader.write if loader else None))
+                                                    nt_tee=loader.write if loader else None,
+                                                    fragments=fragments))
             selector = PageSelector(agg) if html else None
-            consumers = [*graph_out, *([rdf] if rdf is not None else []),
-                         *([selector] if selector is not None else [])]
-            for i, ex in enumerate(read()):
-                for c in consumers:
-                    c.add(i, ex)
+            others = [*graph_out, *([selector] if selector is not None else [])]
+            if fragments is not None:  # the RDF files take the lines as they are
+                with open(source, encoding="utf-8") as fh:
+                    for i, line in enumerate(ln for ln in fh if ln.strip()):
+                        rdf.add_line(i, line)
+                        if others:
+                            ex = PaperExtraction.from_json(json.loads(line))
+                            for c in others:
+                                c.add(i, ex)
+            else:
+                consumers = [*others, *([rdf] if rdf is not None else [])]
+                for i, ex in enumerate(read()):
+                    for c in consumers:
+                        c.add(i, ex)
             for w in graph_out:
                 w.close()
         if loader is not None:  # the RDF files are in place: the store is stamped with one

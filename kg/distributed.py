@@ -336,7 +336,7 @@ def _pass1(client, config, papers, cache, size, limit, bar):
         items: list = chunk
         misses = len(chunk)
         if cache is not None:
-            found = [cache.get(p) for p in chunk]
+            found = cache.get_many(chunk)
             items = [p if ex is None else ex for p, ex in zip(chunk, found)]
             misses = sum(ex is None for ex in found)
             cache.hits += len(chunk) - misses

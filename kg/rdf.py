@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # networkx is slow to import; query workers do not need it
     import networkx as nx
 
     from .aggregate import Aggregates
+    from .fragments import FragmentCache, PaperFragment
     from .model import PaperExtraction
 
 from .atomic import atomic_write
@@ -634,6 +635,14 @@ class JSONLDWriter:
             self._cur = s
         self._pos.append((p, o))
 
+    def add_objects(self, texts: Iterable[str]) -> None:
+        """Subjects' objects already written as JSON (:class:`kg.fragments.PaperFragment`)."""
+        self._flush()
+        for text in texts:
+            self.fh.write("\n    " if self._first else ",\n    ")
+            self._first = False
+            self.fh.write(text)
+
     def _flush(self) -> None:
         if self._cur is None:
             return
@@ -725,19 +734,29 @@ class RDFExport:
     statements (the graph's). ``on_warning(message)`` is told once per paper of data that
     cannot be RDF (default: logged). ``nt_tee(bytes)``, with ``nt`` or ``ttl`` among the
     formats, is also given the N-Triples as they are written (a
-    :class:`kg.query.StoreLoader` loads them into the store meanwhile)."""
+    :class:`kg.query.StoreLoader` loads them into the store meanwhile).
+
+    ``fragments`` (a :class:`kg.fragments.FragmentCache`): each paper's pieces of the files
+    are kept there, and :meth:`add_line` copies those of a paper seen before instead of
+    writing its statements again; Turtle is then written piece by piece too (the same
+    bytes)."""
 
     def __init__(self, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
                  on_warning=None, *, aggregates: Aggregates | None = None,
-                 nt_tee: Callable[[bytes], None] | None = None) -> None:
+                 nt_tee: Callable[[bytes], None] | None = None,
+                 fragments: FragmentCache | None = None) -> None:
         _check_formats(formats)
         self.out = Path(out_dir)
         self.formats = tuple(formats)
         self.aggregates = aggregates
         self.on_warning = on_warning
         self.nt_tee = nt_tee
+        self.fragments = fragments
         self.paths: list[Path] = []
         self._stack = None
+        self._ttl = None  # Turtle written piece by piece (with fragments)
+        self._ttl_prefixes = b""
+        self._lines: list[tuple[int, str]] = []  # add_line's papers not yet written
 
     def on_drop(self, pid: str, msg: str) -> None:
         if self.on_warning is None:
@@ -775,12 +794,21 @@ class RDFExport:
             if "jsonld" in self.formats:
                 self._jsonld = JSONLDWriter(stack.enter_context(
                     atomic_write(self.out / FORMAT_FILES["jsonld"])))
+            if self.fragments is not None and "ttl" in self.formats:
+                self._ttl = stack.enter_context(atomic_write(self.out / FORMAT_FILES["ttl"], "wb"))
+                self._ttl_prefixes = _turtle_prefixes()
         except BaseException:
             stack.close()
             raise
         return self
 
     def write(self, statements: Iterable[Statement]) -> None:
+        self._write_lines()
+        if self._ttl is not None:  # in pieces cut where the subject changes
+            from .fragments import make_fragment
+            for chunk in _subject_chunks(statements):
+                self._write_fragment(make_fragment(chunk))
+            return
         nt, jl = self._nt, self._jsonld
         if nt is not None and jl is not None:
             for s, p, o in statements:
@@ -797,6 +825,58 @@ class RDFExport:
             raise ValueError("RDFExport.add needs the aggregates of the stream")
         self.write(paper_statements(ordinal, ex, self.aggregates, self.on_drop))
 
+    def add_line(self, ordinal: int, line: str) -> None:
+        """Like :meth:`add`, for the paper's line of ``mentions.jsonl``: with ``fragments``,
+        a paper whose line (and edges) an earlier build wrote is copied from them."""
+        if self.fragments is None:
+            from .model import PaperExtraction
+            self.add(ordinal, PaperExtraction.from_json(json.loads(line)))
+            return
+        if self.aggregates is None:
+            raise ValueError("RDFExport.add_line needs the aggregates of the stream")
+        self._lines.append((ordinal, line))
+        if len(self._lines) >= 256:  # looked up in batches
+            self._write_lines()
+
+    def _write_lines(self) -> None:
+        if not self._lines:
+            return
+        from .fragments import make_fragment
+        from .model import PaperExtraction
+        cache, agg = self.fragments, self.aggregates
+        batch, self._lines = self._lines, []
+        records = [json.loads(line) for _, line in batch]
+        keys = [cache.key(line, [agg.is_edge(r["head_id"], r["tail_id"], i)
+                                 for r in d.get("relations") or ()])
+                for (i, line), d in zip(batch, records)]
+        found = cache.get_many(keys)
+        new = {}
+        for (i, _), d, key in zip(batch, records, keys):
+            frag = found.get(key) or new.get(key)
+            if frag is None:
+                warnings: list[str] = []
+                ex = PaperExtraction.from_json(d)
+                frag = new[key] = make_fragment(
+                    paper_statements(i, ex, agg, lambda pid, msg: warnings.append(msg)), warnings)
+                cache.misses += 1
+            else:
+                cache.hits += 1
+            self._write_fragment(frag)
+        cache.put_many(new.items())
+
+    def _write_fragment(self, frag: PaperFragment) -> None:
+        if self._nt is not None:
+            self._nt.write(frag.nt)
+        if self._jsonld is not None:
+            self._jsonld.add_objects(frag.jsonld)
+        if frag.ttl:
+            if self._ttl_prefixes:  # (written before the first statement, as pyoxigraph does)
+                self._ttl.write(self._ttl_prefixes)
+                self._ttl_prefixes = b""
+            self._ttl.write(frag.ttl.encode("utf-8"))
+        for msg in frag.warnings:
+            self.on_drop("", msg)
+
     def __exit__(self, exc_type, exc, tb) -> bool:
         import os
 
@@ -804,6 +884,7 @@ class RDFExport:
         if exc_type is not None:
             return stack.__exit__(exc_type, exc, tb)
         try:
+            self._write_lines()
             if self.aggregates is not None:
                 self.write(entity_statements(self.aggregates))
             if self._jsonld is not None:
@@ -812,7 +893,7 @@ class RDFExport:
                 self._nt.flush()
                 if "nt" in self.formats:
                     os.fsync(self._nt.fileno())
-            if "ttl" in self.formats:
+            if "ttl" in self.formats and self._ttl is None:
                 with atomic_write(self.out / FORMAT_FILES["ttl"], "wb") as fh:
                     turtle_from_ntriples(self._nt_path, fh)
         except BaseException:
@@ -821,6 +902,36 @@ class RDFExport:
         stack.__exit__(None, None, None)  # the files are renamed into place here
         self.paths = [self.out / FORMAT_FILES[f] for f in self.formats]
         return False
+
+
+def _turtle_prefixes() -> bytes:
+    """The ``@prefix`` lines pyoxigraph writes before a file's first statement."""
+    from .fragments import _turtle_prefix_length
+
+    ttl = io.BytesIO()
+    write_turtle_statements([(KGV + "s", KGV + "p", KGV + "o")], ttl)
+    data = ttl.getvalue()
+    return data[:_turtle_prefix_length(data)]
+
+
+def write_turtle_statements(statements: Iterable[Statement], fh: IO[bytes]) -> None:
+    """``statements`` as Turtle with the vocabulary's prefixes (pyoxigraph's serializer)."""
+    import pyoxigraph as ox
+
+    ox.serialize(_ox_triples(statements), fh, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+
+def _subject_chunks(statements: Iterable[Statement], size: int = 4096) -> Iterator[list[Statement]]:
+    """``statements`` in lists of about ``size``, each cut where the subject changes (so
+    that each list's Turtle is a run of whole subject blocks)."""
+    chunk: list[Statement] = []
+    for st in statements:
+        if len(chunk) >= size and st[0] != chunk[-1][0]:
+            yield chunk
+            chunk = []
+        chunk.append(st)
+    if chunk:
+        yield chunk
 
 
 class _Tee(io.RawIOBase):

@@ -1,0 +1,135 @@
+"""Each paper's share of the RDF files, kept between builds (``kg build --cache DIR``).
+
+The RDF files of a build are the papers' statements in stream order, then the entities'
+(:func:`kg.rdf.iter_stream_statements`). A paper's statements depend on its line of
+``mentions.jsonl`` alone, and on which of its relations are graph edges
+(:meth:`kg.aggregate.Aggregates.known`); so its N-Triples lines, its Turtle block and its
+JSON-LD objects can be kept under a hash of both. When most of a corpus is yesterday's, most
+lines are the same after resolution, and an incremental build copies their pieces instead of
+generating, escaping and serialising their statements again (the entities' statements, which
+depend on the whole corpus, are always generated). The pieces concatenate to the very bytes
+of a build without them: Turtle is cut into blocks by subject (each paper's block starts with
+its own subject), and JSON-LD holds one object per subject.
+
+The key also covers the exporter's version (the source of the modules that write the
+statements, and pyoxigraph's version, whose serializer writes the Turtle), so a change to
+either never serves a stale piece. The pieces are one SQLite file, ``DIR/fragments.sqlite``,
+beside the extraction cache (:mod:`kg.cache`).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+__all__ = ["PaperFragment", "FragmentCache", "exporter_version", "fragment_key", "make_fragment"]
+
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS fragment (key TEXT PRIMARY KEY, nt TEXT NOT NULL, "
+           "ttl TEXT NOT NULL, jsonld TEXT NOT NULL, warnings TEXT NOT NULL)")
+# the modules whose code decides a paper's statements and how they are written
+_SOURCES = ("rdf.py", "graph.py", "model.py", "aggregate.py", "fragments.py")
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFragment:
+    """One paper's statements as written in each RDF file."""
+
+    nt: str  # its N-Triples lines
+    ttl: str  # its Turtle block (the file's prefixes excluded)
+    jsonld: tuple[str, ...]  # one JSON object per subject, as in the "@graph" list
+    warnings: tuple[str, ...] = ()  # what was left out of the RDF (told again on a reuse)
+
+
+def exporter_version() -> str:
+    import pyoxigraph
+
+    h = hashlib.sha256(pyoxigraph.__version__.encode() + b"\0")
+    root = resources.files("kg")
+    for name in _SOURCES:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def fragment_key(version: str, line: str, edges: Sequence[bool]) -> str:
+    """The key of a paper's fragment: its ``mentions.jsonl`` line and, for each of its
+    relations, whether it is a graph edge."""
+    bits = "".join("1" if e else "0" for e in edges)
+    return hashlib.sha256(f"{version}\0{bits}\0{line}".encode()).hexdigest()
+
+
+def _turtle_prefix_length(ttl: bytes) -> int:
+    """Where the ``@prefix`` lines pyoxigraph writes before the first statement end."""
+    i = 0
+    while ttl.startswith(b"@prefix", i):
+        i = ttl.index(b"\n", i) + 1
+    return i
+
+
+def make_fragment(statements: Iterable, warnings: Sequence[str] = ()) -> PaperFragment:
+    """The pieces of the RDF files that ``statements`` (one paper's, in order) make."""
+    from .rdf import _jsonld_node, nt_line, write_turtle_statements
+
+    stmts = list(statements)
+    nt = "".join(nt_line(s, p, o) for s, p, o in stmts)
+    nodes: list[str] = []
+    subject, pos = None, []
+    for s, p, o in stmts:  # a subject's statements come together (as JSONLDWriter needs)
+        if s != subject:
+            if subject is not None:
+                nodes.append(json.dumps(_jsonld_node(subject, pos), ensure_ascii=False))
+            subject, pos = s, []
+        pos.append((p, o))
+    if subject is not None:
+        nodes.append(json.dumps(_jsonld_node(subject, pos), ensure_ascii=False))
+    buf = io.BytesIO()
+    write_turtle_statements(stmts, buf)
+    ttl = buf.getvalue()
+    return PaperFragment(nt=nt, ttl=ttl[_turtle_prefix_length(ttl):].decode("utf-8"),
+                         jsonld=tuple(nodes), warnings=tuple(warnings))
+
+
+class FragmentCache:
+    """Paper fragments stored under ``directory`` (``fragments.sqlite``)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.path = Path(directory)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path / "fragments.sqlite")
+        self.db.execute(_SCHEMA)
+        self.version = exporter_version()
+        self.hits = self.misses = 0
+
+    def key(self, line: str, edges: Sequence[bool]) -> str:
+        return fragment_key(self.version, line, edges)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
+        found: dict[str, PaperFragment] = {}
+        for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
+            part = list(dict.fromkeys(keys[i:i + 500]))
+            rows = self.db.execute(
+                f"SELECT key, nt, ttl, jsonld, warnings FROM fragment WHERE key IN "
+                f"({','.join('?' * len(part))})", part)
+            for key, nt, ttl, jl, warn in rows:
+                found[key] = PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, PaperFragment]]) -> None:
+        rows = [(k, f.nt, f.ttl, json.dumps(f.jsonld, ensure_ascii=False),
+                 json.dumps(f.warnings, ensure_ascii=False)) for k, f in items]
+        if rows:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO fragment VALUES (?, ?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "FragmentCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
