@@ -11,6 +11,7 @@ graph, when ``build(graph=True)`` asks for it).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
@@ -299,8 +300,9 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
     page in a second read (of what it shows only): no graph of everything is built.
     ``processes`` > 1: the graph files and the page are written by a forked process, beside
     the RDF files and the store (the same bytes, in about half the time). ``cache``: a
-    directory where each paper's share of the RDF files is kept (``kg.fragments``), when
-    ``source`` is a path: a paper an earlier export wrote in the same way is copied."""
+    directory where each paper's share of the RDF and GraphML files is kept
+    (``kg.fragments``), when ``source`` is a path: a paper an earlier export wrote in the
+    same way is copied."""
     check_formats(rdf_formats, graph_formats)
     out = Path(out)
     if hasattr(source, "out_edges"):
@@ -308,7 +310,7 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
                                     store)
     read = passes(source)
     agg = aggregates if aggregates is not None else Aggregates.of(read())
-    child = _ExportProcess.start(read, out, agg, html, graph_formats, source) \
+    child = _ExportProcess.start(read, out, agg, html, graph_formats, source, cache) \
         if processes > 1 and (html or graph_formats) and rdf_formats else None
     try:
         if child is None:
@@ -348,7 +350,8 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
                     graph_out.append(kgraph.GraphExport(fh, agg, name))
                     files.append(out / f"graph.{name}")
             rdf = fragments = None
-            if rdf_formats and cache is not None and isinstance(source, (str, os.PathLike)):
+            if cache is not None and isinstance(source, (str, os.PathLike)) \
+                    and (rdf_formats or "graphml" in graph_formats):
                 from .fragments import FragmentCache
                 fragments = stack.enter_context(FragmentCache(cache))
             if rdf_formats:
@@ -357,17 +360,20 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
                                                     nt_tee=loader.write if loader else None,
                                                     fragments=fragments))
             selector = PageSelector(agg) if html else None
-            others = [*graph_out, *([selector] if selector is not None else [])]
-            if fragments is not None:  # the RDF files take the lines as they are
+            if fragments is not None:  # papers an earlier build wrote are copied
                 with open(source, encoding="utf-8") as fh:
-                    for i, line in enumerate(ln for ln in fh if ln.strip()):
-                        rdf.add_line(i, line)
-                        if others:
-                            ex = PaperExtraction.from_json(json.loads(line))
-                            for c in others:
-                                c.add(i, ex)
+                    lines = enumerate(ln for ln in fh if ln.strip())
+                    while batch := fragments.keys(list(itertools.islice(lines, 256)), agg):
+                        if rdf is not None:
+                            rdf.add_pieces(batch)
+                        for w in graph_out:
+                            w.add_pieces(batch, fragments)
+                        if selector is not None:
+                            for i, d, _ in batch:
+                                selector.add(i, PaperExtraction.from_json(d))
             else:
-                consumers = [*others, *([rdf] if rdf is not None else [])]
+                consumers = [*graph_out, *([rdf] if rdf is not None else []),
+                             *([selector] if selector is not None else [])]
                 for i, ex in enumerate(read()):
                     for c in consumers:
                         c.add(i, ex)
@@ -405,10 +411,11 @@ class _ExportProcess:
         import multiprocessing as mp
         return cls(*job) if "fork" in mp.get_all_start_methods() else None
 
-    def __init__(self, read, out: Path, agg: Aggregates, html: bool, graph_formats, source) -> None:
+    def __init__(self, read, out: Path, agg: Aggregates, html: bool, graph_formats, source,
+                 cache) -> None:
         import multiprocessing as mp
         global _EXPORT_JOB
-        _EXPORT_JOB = (read, out, agg, html, graph_formats, source)
+        _EXPORT_JOB = (read, out, agg, html, graph_formats, source, cache)
         try:
             self.pool = mp.get_context("fork").Pool(1)  # forks here, with the job in place
             self.job = self.pool.apply_async(_run_export_job)
@@ -427,8 +434,9 @@ _EXPORT_JOB = None
 
 
 def _run_export_job() -> list[Path]:
-    read, out, agg, html, graph_formats, source = _EXPORT_JOB
-    return _write_stream_exports(read, out, agg, (), html, graph_formats, None, False, source)
+    read, out, agg, html, graph_formats, source, cache = _EXPORT_JOB
+    return _write_stream_exports(read, out, agg, (), html, graph_formats, None, False, source,
+                                 cache=cache)
 
 
 def _write_graph_exports(g: nx.MultiDiGraph, out: Path, rdf_formats, html, graph_formats,

@@ -1,4 +1,4 @@
-"""Each paper's share of the RDF files, kept between builds (``kg build --cache DIR``).
+"""Each paper's share of the RDF and GraphML files, kept between builds (``kg build --cache DIR``).
 
 The RDF files of a build are the papers' statements in stream order, then the entities'
 (:func:`kg.rdf.iter_stream_statements`). A paper's statements depend on its line of
@@ -10,6 +10,9 @@ generating, escaping and serialising their statements again (the entities' state
 depend on the whole corpus, are always generated). The pieces concatenate to the very bytes
 of a build without them: Turtle is cut into blocks by subject (each paper's block starts with
 its own subject), and JSON-LD holds one object per subject.
+
+GraphML is kept in the same way, each paper's elements with their edges unnumbered
+(``graph.graphml`` numbers its edges through the file).
 
 The key also covers the exporter's version (the source of the modules that write the
 statements, and pyoxigraph's version, whose serializer writes the Turtle), so a change to
@@ -25,12 +28,17 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from .aggregate import Aggregates
 
 __all__ = ["PaperFragment", "FragmentCache", "exporter_version", "fragment_key", "make_fragment"]
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS fragment (key TEXT PRIMARY KEY, nt TEXT NOT NULL, "
-           "ttl TEXT NOT NULL, jsonld TEXT NOT NULL, warnings TEXT NOT NULL)")
+           "ttl TEXT NOT NULL, jsonld TEXT NOT NULL, warnings TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS graphml_fragment (key TEXT PRIMARY KEY, "
+           "text TEXT NOT NULL, edges INTEGER NOT NULL)")
 # the modules whose code decides a paper's statements and how they are written
 _SOURCES = ("rdf.py", "graph.py", "model.py", "aggregate.py", "fragments.py")
 
@@ -100,23 +108,46 @@ class FragmentCache:
         self.path = Path(directory)
         self.path.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path / "fragments.sqlite")
-        self.db.execute(_SCHEMA)
+        for statement in _SCHEMA:
+            self.db.execute(statement)
         self.version = exporter_version()
         self.hits = self.misses = 0
 
     def key(self, line: str, edges: Sequence[bool]) -> str:
         return fragment_key(self.version, line, edges)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
-        found: dict[str, PaperFragment] = {}
+    def keys(self, lines: Sequence[tuple[int, str]], aggregates: "Aggregates"
+             ) -> list[tuple[int, dict, str]]:
+        """(ordinal, record, key) of each (ordinal, ``mentions.jsonl`` line) of the stream
+        the ``aggregates`` are of."""
+        out = []
+        for i, line in lines:
+            d = json.loads(line)
+            edges = [aggregates.is_edge(r["head_id"], r["tail_id"], i) for r in d.get("relations") or ()]
+            out.append((i, d, self.key(line, edges)))
+        return out
+
+    def _select(self, table: str, columns: str, keys: Sequence[str]) -> list[tuple]:
+        rows: list[tuple] = []
         for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
             part = list(dict.fromkeys(keys[i:i + 500]))
-            rows = self.db.execute(
-                f"SELECT key, nt, ttl, jsonld, warnings FROM fragment WHERE key IN "
-                f"({','.join('?' * len(part))})", part)
-            for key, nt, ttl, jl, warn in rows:
-                found[key] = PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
-        return found
+            rows += self.db.execute(f"SELECT key, {columns} FROM {table} WHERE key IN "
+                                    f"({','.join('?' * len(part))})", part)
+        return rows
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
+        return {key: PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
+                for key, nt, ttl, jl, warn in self._select("fragment", "nt, ttl, jsonld, warnings", keys)}
+
+    def get_graphml(self, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Papers' GraphML elements (:meth:`kg.graph.GraphExport.piece`) by key."""
+        return {key: (text, edges) for key, text, edges in self._select("graphml_fragment", "text, edges", keys)}
+
+    def put_graphml(self, items: Iterable[tuple[str, tuple[str, int]]]) -> None:
+        rows = [(k, text, edges) for k, (text, edges) in items]
+        if rows:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO graphml_fragment VALUES (?, ?, ?)", rows)
 
     def put_many(self, items: Iterable[tuple[str, PaperFragment]]) -> None:
         rows = [(k, f.nt, f.ttl, json.dumps(f.jsonld, ensure_ascii=False),

@@ -32,6 +32,7 @@ from .model import ENTITY_TYPES, Paper, PaperExtraction, Relation
 
 if TYPE_CHECKING:
     from .aggregate import Aggregates
+    from .fragments import FragmentCache
 
 PAPER, ENTITY = "paper", "entity"
 
@@ -345,12 +346,27 @@ class GraphMLStreamWriter:
                        for kid, text in _typed_values(keys, attrs, _xml_text))
 
     def node(self, node: str, attrs: dict[str, Any]) -> None:
-        self.fh.write(f'    <node id="{_xml_attr(node)}">\n{self._data(self._node_keys, attrs)}    </node>\n')
+        self.fh.write(self.node_text(node, attrs))
+
+    def node_text(self, node: str, attrs: dict[str, Any]) -> str:
+        return f'    <node id="{_xml_attr(node)}">\n{self._data(self._node_keys, attrs)}    </node>\n'
 
     def edge(self, u: str, v: str, attrs: dict[str, Any]) -> None:
-        self.fh.write(f'    <edge source="{_xml_attr(u)}" target="{_xml_attr(v)}" id="e{self.edges}">\n'
-                      f'{self._data(self._edge_keys, attrs)}    </edge>\n')
-        self.edges += 1
+        self.write_piece(self.edge_text(u, v, attrs), 1)
+
+    def edge_text(self, u: str, v: str, attrs: dict[str, Any]) -> str:
+        """The edge's element, a NUL where its number goes (XML text holds no NUL)."""
+        return (f'    <edge source="{_xml_attr(u)}" target="{_xml_attr(v)}" id="e\0">\n'
+                f'{self._data(self._edge_keys, attrs)}    </edge>\n')
+
+    def write_piece(self, text: str, edges: int) -> None:
+        """Elements from :meth:`node_text` and :meth:`edge_text` (``edges`` of them edges),
+        the edges numbered on from the last one written."""
+        if edges:
+            parts = text.split("\0")
+            text = "".join(part + str(self.edges + k) for k, part in enumerate(parts[:-1])) + parts[-1]
+            self.edges += edges
+        self.fh.write(text)
 
     def close(self) -> None:
         self.fh.write("  </graph>\n</graphml>\n")
@@ -439,6 +455,9 @@ class GraphExport:
 
     def add(self, ordinal: int, ex: PaperExtraction) -> None:
         w = self.w
+        if isinstance(w, GraphMLStreamWriter):
+            w.write_piece(*self.piece(ordinal, ex))
+            return
         pn = paper_node(ex.paper.id)
         w.node(pn, paper_attrs(ex.paper))
         for (en, _), d in mention_edges(ex).items():
@@ -446,6 +465,36 @@ class GraphExport:
         if ex.relations:
             for (h, t, _), d in relation_edges(ex, lambda r: self.agg.known(r, ordinal)).items():
                 w.edge(h, t, d)
+
+    def piece(self, ordinal: int, ex: PaperExtraction) -> tuple[str, int]:
+        """GraphML only: the paper's elements, its edges unnumbered
+        (:meth:`GraphMLStreamWriter.write_piece`), and how many edges they hold: what an
+        incremental build keeps of the paper (``kg.fragments``)."""
+        w = self.w
+        pn = paper_node(ex.paper.id)
+        parts = [w.node_text(pn, paper_attrs(ex.paper))]
+        for (en, _), d in mention_edges(ex).items():
+            parts.append(w.edge_text(pn, en, d))
+        if ex.relations:
+            for (h, t, _), d in relation_edges(ex, lambda r: self.agg.known(r, ordinal)).items():
+                parts.append(w.edge_text(h, t, d))
+        return "".join(parts), len(parts) - 1
+
+    def add_pieces(self, batch: "list[tuple[int, dict, str]]", fragments: "FragmentCache") -> None:
+        """Papers of the stream as (ordinal, line's record, fragment key): each one's
+        elements from ``fragments`` when an earlier build kept them, else written and kept."""
+        if not isinstance(self.w, GraphMLStreamWriter):
+            for i, d, _ in batch:
+                self.add(i, PaperExtraction.from_json(d))
+            return
+        found = fragments.get_graphml([key for _, _, key in batch])
+        new: dict[str, tuple[str, int]] = {}
+        for i, d, key in batch:
+            piece = found.get(key) or new.get(key)
+            if piece is None:
+                piece = new[key] = self.piece(i, PaperExtraction.from_json(d))
+            self.w.write_piece(*piece)
+        fragments.put_graphml(new.items())
 
     def close(self) -> None:
         self.w.close()

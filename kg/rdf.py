@@ -737,7 +737,7 @@ class RDFExport:
     :class:`kg.query.StoreLoader` loads them into the store meanwhile).
 
     ``fragments`` (a :class:`kg.fragments.FragmentCache`): each paper's pieces of the files
-    are kept there, and :meth:`add_line` copies those of a paper seen before instead of
+    are kept there, and :meth:`add_pieces` copies those of a paper seen before instead of
     writing its statements again; Turtle is then written piece by piece too (the same
     bytes)."""
 
@@ -756,7 +756,6 @@ class RDFExport:
         self._stack = None
         self._ttl = None  # Turtle written piece by piece (with fragments)
         self._ttl_prefixes = b""
-        self._lines: list[tuple[int, str]] = []  # add_line's papers not yet written
 
     def on_drop(self, pid: str, msg: str) -> None:
         if self.on_warning is None:
@@ -803,7 +802,6 @@ class RDFExport:
         return self
 
     def write(self, statements: Iterable[Statement]) -> None:
-        self._write_lines()
         if self._ttl is not None:  # in pieces cut where the subject changes
             from .fragments import make_fragment
             for chunk in _subject_chunks(statements):
@@ -825,39 +823,24 @@ class RDFExport:
             raise ValueError("RDFExport.add needs the aggregates of the stream")
         self.write(paper_statements(ordinal, ex, self.aggregates, self.on_drop))
 
-    def add_line(self, ordinal: int, line: str) -> None:
-        """Like :meth:`add`, for the paper's line of ``mentions.jsonl``: with ``fragments``,
-        a paper whose line (and edges) an earlier build wrote is copied from them."""
-        if self.fragments is None:
-            from .model import PaperExtraction
-            self.add(ordinal, PaperExtraction.from_json(json.loads(line)))
-            return
-        if self.aggregates is None:
-            raise ValueError("RDFExport.add_line needs the aggregates of the stream")
-        self._lines.append((ordinal, line))
-        if len(self._lines) >= 256:  # looked up in batches
-            self._write_lines()
-
-    def _write_lines(self) -> None:
-        if not self._lines:
-            return
+    def add_pieces(self, batch: "list[tuple[int, dict, str]]") -> None:
+        """Papers of the stream as (ordinal, line's record, fragment key,
+        :meth:`kg.fragments.FragmentCache.keys`): each one's pieces copied from
+        ``fragments`` when an earlier build kept them, else written and kept."""
         from .fragments import make_fragment
         from .model import PaperExtraction
         cache, agg = self.fragments, self.aggregates
-        batch, self._lines = self._lines, []
-        records = [json.loads(line) for _, line in batch]
-        keys = [cache.key(line, [agg.is_edge(r["head_id"], r["tail_id"], i)
-                                 for r in d.get("relations") or ()])
-                for (i, line), d in zip(batch, records)]
-        found = cache.get_many(keys)
+        if cache is None or agg is None:
+            raise ValueError("RDFExport.add_pieces needs the fragments and the aggregates")
+        found = cache.get_many([key for _, _, key in batch])
         new = {}
-        for (i, _), d, key in zip(batch, records, keys):
+        for i, d, key in batch:
             frag = found.get(key) or new.get(key)
             if frag is None:
                 warnings: list[str] = []
-                ex = PaperExtraction.from_json(d)
                 frag = new[key] = make_fragment(
-                    paper_statements(i, ex, agg, lambda pid, msg: warnings.append(msg)), warnings)
+                    paper_statements(i, PaperExtraction.from_json(d), agg,
+                                     lambda pid, msg: warnings.append(msg)), warnings)
                 cache.misses += 1
             else:
                 cache.hits += 1
@@ -884,7 +867,6 @@ class RDFExport:
         if exc_type is not None:
             return stack.__exit__(exc_type, exc, tb)
         try:
-            self._write_lines()
             if self.aggregates is not None:
                 self.write(entity_statements(self.aggregates))
             if self._jsonld is not None:

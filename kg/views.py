@@ -47,7 +47,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import networkx as nx
 
@@ -806,7 +806,6 @@ def page_graph(source, aggregates: "Aggregates", selection: dict[str, Any]
     (all their edges, and the entities these reach, for the highlights) with the relations
     among embedded entities, its nodes and edges in the order ``build_graph`` of the whole
     stream gives them; and the title, date, url and authors of the other papers listed."""
-    from .aggregate import passes
     from .graph import mention_edges, paper_attrs, relation_edges
     embedded = selection["embedded"]
     emb_entities = {n for n in embedded if n.startswith("entity:")}
@@ -823,7 +822,9 @@ def page_graph(source, aggregates: "Aggregates", selection: dict[str, Any]
             a = ents[en[len("entity:"):]]
             nodes[en] = ((a.first, a.index), a.attrs())
 
-    for i, ex in enumerate(passes(source)()):
+    for i, ex in enumerate(_needed(source, full, light)):
+        if ex is None:  # a paper the page neither shows nor lists, with no relation
+            continue
         pn = paper_node(ex.paper.id)
         if pn in full:
             nodes[pn] = ((i, -1), paper_attrs(ex.paper))
@@ -846,6 +847,27 @@ def page_graph(source, aggregates: "Aggregates", selection: dict[str, Any]
     for u, v, key, d in edges:
         g.add_edge(u, v, key=key, **d)
     return g, records
+
+
+def _needed(source, full: set[str], light: set[str]) -> Iterator[PaperExtraction | None]:
+    """The stream's extractions, None for those :func:`page_graph` does not read (most of
+    a large corpus: from a ``mentions.jsonl``, their lines are not made into objects)."""
+    import json
+    import os
+
+    from .aggregate import passes
+    from .model import PaperExtraction
+    if not isinstance(source, (str, os.PathLike)):
+        yield from passes(source)()
+        return
+    with open(source, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            pn = paper_node(str(d["id"]))
+            yield PaperExtraction.from_json(d) if pn in full or pn in light or d.get("relations") \
+                else None
 
 
 def page_data_stream(source, aggregates: "Aggregates", *, title: str = "Knowledge graph",

@@ -1,4 +1,4 @@
-"""Each paper's share of the RDF files, kept between builds (kg.fragments)."""
+"""Each paper's share of the RDF and GraphML files, kept between builds (kg.fragments)."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +9,7 @@ import pytest
 from kg.build import write_exports
 from kg.fragments import FragmentCache, fragment_key, make_fragment
 
-RDF_FILES = ("graph.nt", "graph.ttl", "graph.jsonld")
+FILES = ("graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml")
 
 
 @pytest.fixture()
@@ -25,18 +25,19 @@ def mentions(tmp_path, sample_extractions):
 
 def _export(mentions, out, cache=None, processes=1):
     warnings: list[str] = []
-    write_exports(mentions, out, html=False, graph_formats=(), on_warning=warnings.append,
-                  cache=cache, processes=processes)
-    return {name: (out / name).read_bytes() for name in RDF_FILES}, warnings
+    write_exports(mentions, out, html=False, graph_formats=("graphml",),
+                  on_warning=warnings.append, cache=cache, processes=processes)
+    return {name: (out / name).read_bytes() for name in FILES}, warnings
 
 
-def test_rdf_files_from_kept_fragments_are_the_bytes_of_a_fresh_export(tmp_path, mentions):
+def test_files_from_kept_fragments_are_the_bytes_of_a_fresh_export(tmp_path, mentions):
     fresh, warned = _export(mentions, tmp_path / "fresh")
     cache = tmp_path / "cache"
     first, warned_first = _export(mentions, tmp_path / "first", cache)
     with FragmentCache(cache) as fc:
-        stored = fc.db.execute("SELECT count(*) FROM fragment").fetchone()[0]
-    assert stored == 84
+        stored = [fc.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("fragment", "graphml_fragment")]
+    assert stored == [84, 84]
     again, warned_again = _export(mentions, tmp_path / "again", cache)
     assert first == fresh and again == fresh
     # what was left out of the RDF is told again when a paper's fragment is reused
@@ -55,7 +56,7 @@ def test_a_changed_line_writes_its_paper_again_and_keeps_the_others(tmp_path, me
     fresh, _ = _export(mentions, tmp_path / "fresh")
     again, _ = _export(mentions, tmp_path / "again", cache, processes=2)
     assert again == fresh
-    assert b"An edited title" in again["graph.ttl"]
+    assert b"An edited title" in again["graph.ttl"] and b"An edited title" in again["graph.graphml"]
 
 
 def test_the_key_covers_the_line_the_edges_and_the_version():
