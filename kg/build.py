@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import networkx as nx
 from tqdm import tqdm
@@ -30,12 +30,14 @@ from .aggregate import Aggregates, passes
 from .atomic import atomic_files, atomic_path, atomic_write
 from .cache import ExtractionCache
 from .corpus_stats import CorpusStats
-from .extract import Extractor
-from .extract.parallel import ForkPool, pipe_parallel
+from .extract.parallel import ExtractorSpec, ForkPool, pipe_parallel
 from .model import Paper, PaperExtraction
 from .readers import InputError, ReadIssue, ReadReport, check_input, read_papers
 from .readers import check_mapping
 from .resolve import Resolver
+
+if TYPE_CHECKING:  # (spaCy is imported with it: only where papers are extracted here)
+    from .extract import Extractor
 
 SAMPLE_NAME = "sample-papers.jsonl"
 
@@ -102,14 +104,18 @@ def iter_papers(inputs: Sequence[str | Path] | None, fmt: str | None, report: Re
             yield p
 
 
-def extract_resolved(papers: Iterable[Paper], extractor: Extractor | None = None,
+def extract_resolved(papers: Iterable[Paper], extractor: "Extractor | ExtractorSpec | None" = None,
                      progress: bool = False, total: int | None = None,
                      workers: int = 1, cache=None) -> Iterator[PaperExtraction]:
     """Extract and resolve a stream of papers in two passes through a temporary file.
 
     ``cache``: a :class:`kg.cache.ExtractionCache`; papers it holds are not extracted again
     (resolution always runs on the whole corpus, so the output is the same either way)."""
-    extractor = extractor or Extractor()
+    if extractor is None:
+        from .extract import Extractor
+        extractor = Extractor()
+    if cache is None and isinstance(extractor, ExtractorSpec):
+        extractor = extractor.make()
     resolver = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
     # a temporary file without a name (O_TMPFILE, or unlinked at once): however the run
     # ends, even killed, nothing is left in the temporary directory
@@ -148,7 +154,13 @@ def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue
         from . import distributed
         # the lexicon and statistics alone: the workers build the extractors
         extractor = distributed.ExtractorSource(lexicons, corpus_stats)
+    elif cache_dir is not None:  # the papers the cache lacks are extracted by the pool's
+        # workers, which make the spaCy pipeline themselves (kg.extract.parallel)
+        from .extract.lexicon import Lexicon
+        extractor = ExtractorSpec(Lexicon.load(lexicons),
+                                  load_corpus_stats(corpus_stats) or CorpusStats.default())
     else:
+        from .extract import Extractor
         extractor = Extractor(extra_lexicons=lexicons, corpus_stats=load_corpus_stats(corpus_stats))
     papers = iter_papers(inputs, fmt, report, on_issue, mapping=mapping)
     cache = ExtractionCache(cache_dir, extractor) if cache_dir is not None else None

@@ -88,3 +88,17 @@ def test_fork_pool_extracts_submitted_papers_in_order(extractor):
         a, b = pool.submit(PAPERS[:2]), pool.submit(PAPERS[2:])
         got = [*a, *b]
     assert [e.to_json() for e in got] == [e.to_json() for e in extractor.pipe(PAPERS)]
+
+
+def test_a_build_whose_papers_are_all_cached_never_loads_spacy(tmp_path, sample_papers):
+    """The workers make the spaCy pipeline when they have papers to extract; the main
+    process of an incremental build needs only the lexicon and the statistics."""
+    import subprocess
+    import sys
+    code = ("import sys; from kg.build import build; "
+            f"build([{str(sample_papers)!r}], {str(tmp_path / 'out')!r}, cache={str(tmp_path / 'c')!r}, "
+            "workers=2, html=False, graph=False); print('spacy' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert first.stdout.split()[-1] == "False"  # (the forked workers loaded it)
+    assert again.stdout.split()[-1] == "False"

@@ -230,15 +230,15 @@ def test_reader_survives_any_whole_file(tmp_path_factory, fmt, data):
 
 @functools.lru_cache(maxsize=None)
 def _extractor(lexicons: tuple = ()):
-    from kg.extract import Extractor
+    from kg.extract.pipeline import Extractor
     return Extractor(extra_lexicons=lexicons)
 
 
 @pytest.fixture
 def shared_extractor(monkeypatch):
     """One extractor for every build of the run (building the lexicon takes seconds)."""
-    import kg.build
-    monkeypatch.setattr(kg.build, "Extractor",
+    import kg.extract  # (where kg.build takes it from, when it extracts)
+    monkeypatch.setattr(kg.extract, "Extractor",
                         lambda extra_lexicons=(), corpus_stats=None: _extractor(tuple(extra_lexicons)))
 
 

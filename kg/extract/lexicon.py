@@ -16,16 +16,19 @@ from typing import Iterable
 
 from ..model import ENTITY_TYPES
 from ..normalize import key, slug, variant_key, whole_word_starts
-from .shapes import _TIERS
 
 LEXICON_DIR = resources.files("kg") / "lexicon"
+
+# a model family's tiers ("Gemini 2.5 Flash", "Claude 3 Opus"; also kg.extract.shapes')
+MODEL_TIERS = ("Haiku", "Sonnet", "Opus", "Pro", "Flash", "Mini", "Turbo", "Ultra", "Nano", "Lite",
+               "Max", "Plus")
 
 
 # A model family's stem and what may follow it as a version: "GPT" + "-5.5", "Qwen" +
 # "3.5-27B", "DeepSeek" + "-V4-Flash", "Llama" + "-3.1-8B-Instruct" (sizes in B or M, an
 # active-parameter count, tiers; not "-665K" or "-4K", counts and resolutions of data).
 _STEM = re.compile(r"[A-Za-z]+")
-_FAMILY_TAGS = "|".join([*_TIERS, "Instruct", "Chat", "Base", "Large", "Small", "Medium", "Tiny",
+_FAMILY_TAGS = "|".join([*MODEL_TIERS, "Instruct", "Chat", "Base", "Large", "Small", "Medium", "Tiny",
                          "XL", "XXL", "Preview", "Thinking", "Coder", "VL", "Exp", "Omni", "Vision"])
 _FAMILY_VERSION = re.compile(
     r"[-\s]?[vV]?\d+(?:\.\d+)*[a-jl-zA-JL-Z]?(?:[-\s](?:[vV]?\d+(?:\.\d+)*[a-jl-zA-JL-Z]?|\d+(?:\.\d+)?[BMbm]|"

@@ -11,16 +11,38 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..model import Paper, PaperExtraction
-from .pipeline import Extractor
 
-_WORKER_EXTRACTOR: Extractor | None = None
+if TYPE_CHECKING:
+    from .pipeline import Extractor
+
+_WORKER_EXTRACTOR = None  # an Extractor, or an ExtractorSpec a worker makes one of
+
+
+class ExtractorSpec:
+    """What an :class:`Extractor` is made of (its lexicon and corpus statistics) without the
+    spaCy pipeline: an incremental build keys its cache with it, and its workers make the
+    extractor themselves (:class:`ForkPool`), so that a build whose papers are all cached
+    never loads spaCy, and one with new papers loads it beside its own work, not before."""
+
+    def __init__(self, lexicon, stats) -> None:
+        self.lexicon, self.stats = lexicon, stats
+
+    def make(self) -> "Extractor":
+        from .pipeline import Extractor
+        return Extractor(lexicon=self.lexicon, corpus_stats=self.stats)
+
+
+def _extractor(x) -> "Extractor":
+    return x.make() if isinstance(x, ExtractorSpec) else x
 
 
 def _run_chunk(chunk: list[Paper]) -> list[PaperExtraction]:
+    global _WORKER_EXTRACTOR
     assert _WORKER_EXTRACTOR is not None
+    _WORKER_EXTRACTOR = _extractor(_WORKER_EXTRACTOR)  # made once per worker
     return list(_WORKER_EXTRACTOR.pipe(chunk))
 
 
@@ -30,7 +52,7 @@ def _chunks(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
         yield chunk
 
 
-def pipe_parallel(extractor: Extractor, papers: Iterable[Paper], workers: int = 2,
+def pipe_parallel(extractor: "Extractor", papers: Iterable[Paper], workers: int = 2,
                   chunk_size: int = 128) -> Iterator[PaperExtraction]:
     """Like ``extractor.pipe(papers)``, in input order, on ``workers`` processes."""
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
@@ -53,14 +75,17 @@ class ForkPool:
             ...
             for ex in later: ...          # in input order, as they are done
 
-    The processes are forked at the first submit (none when nothing is submitted)."""
+    The processes are forked at the first submit (none when nothing is submitted). Given an
+    :class:`ExtractorSpec`, each worker makes its extractor at its first job."""
 
-    def __init__(self, extractor: Extractor, workers: int = 2, chunk_size: int = 128) -> None:
+    def __init__(self, extractor: "Extractor | ExtractorSpec", workers: int = 2,
+                 chunk_size: int = 128) -> None:
         self.extractor, self.workers, self.chunk_size = extractor, workers, chunk_size
         self._pool = None
 
     def submit(self, papers: list[Paper]) -> Iterator[PaperExtraction]:
         if self.workers <= 1 or "fork" not in mp.get_all_start_methods():
+            self.extractor = _extractor(self.extractor)
             return self.extractor.pipe(papers)  # lazy: extracted when iterated
         if self._pool is None:
             global _WORKER_EXTRACTOR

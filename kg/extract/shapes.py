@@ -14,6 +14,7 @@ import numpy as np
 from spacy.attrs import IS_ALPHA, IS_LOWER, IS_TITLE
 from spacy.tokens import Doc, Span
 
+from .lexicon import MODEL_TIERS
 from .sentences import token_texts
 
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9\-+.@']*[A-Za-z0-9+]$")
@@ -24,7 +25,7 @@ _HYPHEN_CAP = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$")
 # ("BraTS 2025", "COCO 2017"), a size
 # ("BLOOM 175B", "UL2 20B", "8x7B"), a release ("v1") or a tier ("XL", "Pro", "Haiku").
 # a model family's tiers, after a version ("2.5-Flash", "V4-Flash") or alone ("Pro")
-_TIERS = ("Haiku", "Sonnet", "Opus", "Pro", "Flash", "Mini", "Turbo", "Ultra", "Nano", "Lite", "Max", "Plus")
+_TIERS = MODEL_TIERS
 _VERSION = re.compile(
     r"^(?:1?\d(?:\.\d)?(?:-(?:{tiers}))?|(?:19|20)\d\d|\d+(?:\.\d+)?[BMbm]|\d+x\d+[BMbm]|"
     # a version with a size (and tags): "LLaMA 2-7B", "Qwen 2.5-7B-Instruct", "Llama 3.1-8B"
