@@ -349,11 +349,19 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
     from .rdf import RDFExport
     from .views import PageSelector, write_page
     files: list[Path] = []
-    loader = None
-    if store and concurrent_store and ("nt" in rdf_formats or "ttl" in rdf_formats):
-        from .query import STORE_NAME, StoreLoader
-        loader = StoreLoader(out / STORE_NAME)
+    loader = sync = fragments = None
+    if cache is not None and isinstance(source, (str, os.PathLike)) \
+            and (rdf_formats or "graphml" in graph_formats):
+        from .fragments import FragmentCache
+        fragments = FragmentCache(cache)
     try:
+        if store and concurrent_store and ("nt" in rdf_formats or "ttl" in rdf_formats):
+            from .query import STORE_NAME, StoreLoader
+            if fragments is not None:  # made from the last build's store, if there is one
+                from .store_sync import StoreSync
+                loader = sync = StoreSync(fragments, out / STORE_NAME)
+            else:
+                loader = StoreLoader(out / STORE_NAME)
         with contextlib.ExitStack() as stack:
             graph_out = []
             for name in GRAPH_FORMATS:
@@ -361,16 +369,12 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
                     fh = stack.enter_context(atomic_write(out / f"graph.{name}"))
                     graph_out.append(kgraph.GraphExport(fh, agg, name))
                     files.append(out / f"graph.{name}")
-            rdf = fragments = None
-            if cache is not None and isinstance(source, (str, os.PathLike)) \
-                    and (rdf_formats or "graphml" in graph_formats):
-                from .fragments import FragmentCache
-                fragments = stack.enter_context(FragmentCache(cache))
+            rdf = None
             if rdf_formats:
+                tee = sync.tee if sync is not None else loader.write if loader else None
                 rdf = stack.enter_context(RDFExport(out, tuple(rdf_formats), on_warning,
-                                                    aggregates=agg,
-                                                    nt_tee=loader.write if loader else None,
-                                                    fragments=fragments))
+                                                    aggregates=agg, nt_tee=tee,
+                                                    fragments=fragments, store_sync=sync))
             selector = PageSelector(agg) if html else None
             if fragments is not None:  # papers an earlier build wrote are copied
                 with open(source, encoding="utf-8") as fh:
@@ -398,6 +402,9 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
         if loader is not None:
             loader.abort()
         raise
+    finally:
+        if fragments is not None:
+            fragments.close()
     if rdf is not None:  # its files are in place once the block is left
         files += rdf.paths
         if loader is not None:

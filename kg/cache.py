@@ -11,8 +11,10 @@ incremental build writes the same bytes as a build from scratch.
 
 The store is one SQLite file (``DIR/extractions.sqlite``): safe against a build killed
 mid-way (a transaction is committed per batch) and against two builds sharing a cache.
-Beside it, ``DIR/fragments.sqlite`` keeps each paper's share of the RDF files
-(:mod:`kg.fragments`), reused when its resolved line comes out the same.
+Beside it, ``DIR/fragments.sqlite`` keeps each paper's share of the RDF and GraphML files
+(:mod:`kg.fragments`), reused when its resolved line comes out the same, and
+``DIR/stores/`` a checkpoint of the last store, which the next build's store starts from
+(:mod:`kg.store_sync`).
 """
 from __future__ import annotations
 

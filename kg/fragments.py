@@ -107,9 +107,13 @@ class FragmentCache:
     def __init__(self, directory: str | Path) -> None:
         self.path = Path(directory)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path / "fragments.sqlite")
-        for statement in _SCHEMA:
-            self.db.execute(statement)
+        self.db = sqlite3.connect(self.path / "fragments.sqlite", timeout=60)
+        # (write-ahead log: the process writing the RDF files and the one writing the graph
+        # files read and write it at once)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        with self.db:
+            for statement in _SCHEMA:
+                self.db.execute(statement)
         self.version = exporter_version()
         self.hits = self.misses = 0
 
@@ -127,11 +131,12 @@ class FragmentCache:
             out.append((i, d, self.key(line, edges)))
         return out
 
-    def _select(self, table: str, columns: str, keys: Sequence[str]) -> list[tuple]:
+    def _select(self, table: str, columns: str, keys: Sequence[str], column: str = "key") -> list[tuple]:
+        """(``column``, ``columns``...) of the rows of ``table`` whose ``column`` is in ``keys``."""
         rows: list[tuple] = []
         for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
             part = list(dict.fromkeys(keys[i:i + 500]))
-            rows += self.db.execute(f"SELECT key, {columns} FROM {table} WHERE key IN "
+            rows += self.db.execute(f"SELECT {column}, {columns} FROM {table} WHERE {column} IN "
                                     f"({','.join('?' * len(part))})", part)
         return rows
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # networkx is slow to import; query workers do not need it
     from .aggregate import Aggregates
     from .fragments import FragmentCache, PaperFragment
     from .model import PaperExtraction
+    from .store_sync import StoreSync
 
 from .atomic import atomic_write
 
@@ -739,12 +740,14 @@ class RDFExport:
     ``fragments`` (a :class:`kg.fragments.FragmentCache`): each paper's pieces of the files
     are kept there, and :meth:`add_pieces` copies those of a paper seen before instead of
     writing its statements again; Turtle is then written piece by piece too (the same
-    bytes)."""
+    bytes). ``store_sync`` (a :class:`kg.store_sync.StoreSync`) is told of each paper's and
+    the entities' N-Triples, to update the last build's store instead of loading one."""
 
     def __init__(self, out_dir: str | Path, formats: Sequence[str] = ("ttl", "nt", "jsonld"),
                  on_warning=None, *, aggregates: Aggregates | None = None,
                  nt_tee: Callable[[bytes], None] | None = None,
-                 fragments: FragmentCache | None = None) -> None:
+                 fragments: FragmentCache | None = None,
+                 store_sync: StoreSync | None = None) -> None:
         _check_formats(formats)
         self.out = Path(out_dir)
         self.formats = tuple(formats)
@@ -752,6 +755,7 @@ class RDFExport:
         self.on_warning = on_warning
         self.nt_tee = nt_tee
         self.fragments = fragments
+        self.store_sync = store_sync
         self.paths: list[Path] = []
         self._stack = None
         self._ttl = None  # Turtle written piece by piece (with fragments)
@@ -802,10 +806,13 @@ class RDFExport:
         return self
 
     def write(self, statements: Iterable[Statement]) -> None:
-        if self._ttl is not None:  # in pieces cut where the subject changes
+        if self.fragments is not None:  # in pieces cut where the subject changes
             from .fragments import make_fragment
             for chunk in _subject_chunks(statements):
-                self._write_fragment(make_fragment(chunk))
+                frag = make_fragment(chunk)
+                self._write_fragment(frag)
+                if self.store_sync is not None:
+                    self.store_sync.entities(frag.nt)
             return
         nt, jl = self._nt, self._jsonld
         if nt is not None and jl is not None:
@@ -834,6 +841,7 @@ class RDFExport:
             raise ValueError("RDFExport.add_pieces needs the fragments and the aggregates")
         found = cache.get_many([key for _, _, key in batch])
         new = {}
+        written = []
         for i, d, key in batch:
             frag = found.get(key) or new.get(key)
             if frag is None:
@@ -845,7 +853,10 @@ class RDFExport:
             else:
                 cache.hits += 1
             self._write_fragment(frag)
+            written.append((str(d["id"]), key, frag.nt))
         cache.put_many(new.items())
+        if self.store_sync is not None:
+            self.store_sync.papers(written)
 
     def _write_fragment(self, frag: PaperFragment) -> None:
         if self._nt is not None:

@@ -6,6 +6,14 @@ finished file); the build hands it the N-Triples as it writes them, so on two co
 load costs the build next to nothing. A fresh interpreter, not a fork: RocksDB's background
 threads do not survive ``fork``, so a forked process of one that has opened a store hangs
 on opening another.
+
+``StoreLoader(DEST, base=BASE, keep=KEEP)`` makes DEST a copy of the store BASE (a RocksDB
+checkpoint: hard links, a few milliseconds) and applies CHANGES instead: an incremental
+build (:mod:`kg.store_sync`) sends only what differs from the store of its last build. The
+lines it reads are tagged by their first byte: ``+`` an N-Triples line to add, ``-`` one to
+remove, ``=`` a line of an entity's whole block (consecutive lines, one subject): the block
+replaces whatever the store holds of that subject, and entities no block named are removed
+at the end. ``keep``: once loaded, the store is also checkpointed to KEEP (the next base).
 """
 from __future__ import annotations
 
@@ -27,14 +35,20 @@ class StoreLoader:
 
     :meth:`finish` stamps the store with the file whose statements were written."""
 
-    def __init__(self, dest: str | os.PathLike) -> None:
+    def __init__(self, dest: str | os.PathLike, *, base: str | os.PathLike | None = None,
+                 keep: str | os.PathLike | None = None) -> None:
         self.dest = Path(dest)
         if self.dest.exists():
             raise QueryError(f"{self.dest}: already exists", kind="load")
         root = str(Path(__file__).resolve().parents[2])  # kg's own, installed or not
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self._proc = subprocess.Popen([sys.executable, "-m", "kg.query.loader", str(self.dest)],
+        args = [str(self.dest)]
+        if base is not None:
+            args += ["--base", str(base)]
+        if keep is not None:
+            args += ["--keep", str(keep)]
+        self._proc = subprocess.Popen([sys.executable, "-m", "kg.query.loader", *args],
                                       stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._broken = False
 
@@ -70,12 +84,83 @@ class StoreLoader:
                 pass
 
 
-def main(argv: list[str]) -> int:
+def apply_changes(store, fh) -> None:
+    """Apply the tagged lines of the binary stream ``fh`` (see the module's doc) to ``store``."""
     import pyoxigraph as ox
-    store = ox.Store(argv[0])
+    nt = ox.RdfFormat.N_TRIPLES
+    adds: list[bytes] = []
+    block: list[bytes] = []
+    subject = None  # the entity whose block is being read
+    seen: set = set()
+
+    def add() -> None:
+        if adds:
+            store.bulk_load(b"".join(adds), format=nt)
+            adds.clear()
+
+    def replace() -> None:  # the store's triples of `subject` become those of `block`
+        new = set(ox.parse(b"".join(block), format=nt))
+        node = next(iter(new)).subject
+        seen.add(node)
+        old = set(store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
+        for q in old - new:
+            store.remove(q)
+        store.extend(new - old)
+        block.clear()
+
+    for line in fh:
+        tag, rest = line[:1], line[1:]
+        if tag == b"=":
+            s = rest[:rest.index(b">") + 1]
+            if s != subject and block:
+                replace()
+            subject = s
+            block.append(rest)
+        elif tag == b"+":
+            adds.append(rest)
+            if len(adds) >= 100_000:
+                add()
+        elif tag == b"-":
+            for q in ox.parse(rest, format=nt):
+                store.remove(q)
+        elif line.strip():
+            raise ValueError(f"unknown change line {line[:40]!r}")
+    if block:
+        replace()
+    add()
+    kgv_entity = ox.NamedNode("https://w3id.org/kg-ml/vocab#Entity")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    gone = {q.subject for q in store.quads_for_pattern(None, rdf_type, kgv_entity, ox.DefaultGraph())
+            if q.subject not in seen}
+    for node in gone:  # (a list first: the store is not changed while it is read)
+        for q in list(store.quads_for_pattern(node, None, None, ox.DefaultGraph())):
+            store.remove(q)
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    import pyoxigraph as ox
+    ap = argparse.ArgumentParser(prog="python -m kg.query.loader")
+    ap.add_argument("dest")
+    ap.add_argument("--base")
+    ap.add_argument("--keep")
+    a = ap.parse_args(argv)
     try:
-        _load_ntriples(store, sys.stdin.buffer)
+        if a.base is not None:
+            ox.Store.read_only(a.base).backup(a.dest)
+        store = ox.Store(a.dest)
+    except Exception as e:
+        print(str(e) or type(e).__name__, file=sys.stderr)
+        return 1
+    try:
+        if a.base is not None:
+            apply_changes(store, sys.stdin.buffer)
+        else:
+            _load_ntriples(store, sys.stdin.buffer)
         store.flush()
+        if a.keep is not None:
+            store.backup(a.keep)
     except Exception as e:
         print(str(e) or type(e).__name__, file=sys.stderr)
         return 1
