@@ -32,8 +32,10 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "arxiv-cs-100k.jsonl.gz"
 
 def kg_build(*args) -> float:
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kg", "build", *map(str, args), "--no-progress"],
-                   check=True, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "kg", "build", *map(str, args), "--no-progress"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"kg build {' '.join(map(str, args))} failed:\n{r.stderr}")
     return time.perf_counter() - t
 
 

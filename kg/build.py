@@ -385,8 +385,8 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
                         for w in graph_out:
                             w.add_pieces(batch, fragments)
                         if selector is not None:
-                            for i, d, _ in batch:
-                                selector.add(i, PaperExtraction.from_json(d))
+                            for i, line, _ in batch:
+                                selector.add_record(i, line.record)
             else:
                 consumers = [*graph_out, *([rdf] if rdf is not None else []),
                              *([selector] if selector is not None else [])]

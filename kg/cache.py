@@ -86,10 +86,11 @@ class ExtractionCache:
         few hundred papers."""
         return [ex for ex, _ in self._get_records(papers)]
 
-    def _get_records(self, papers: list[Paper]) -> list[tuple[PaperExtraction | None, str | None]]:
+    def _get_records(self, papers: list[Paper], keys: list[str] | None = None
+                     ) -> list[tuple[PaperExtraction | None, str | None]]:
         """Each paper's cached extraction with its stored line (the extraction's JSON: the
         paper's fields are in its key, so the line is that of the paper as read now)."""
-        keys = [paper_key(self.version, p) for p in papers]
+        keys = keys if keys is not None else [paper_key(self.version, p) for p in papers]
         records: dict[str, str] = {}
         for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
             part = keys[i:i + 500]
@@ -115,45 +116,58 @@ class ExtractionCache:
                 [(paper_key(self.version, p), json.dumps(ex.to_json(), ensure_ascii=False)) for p, ex in pairs])
 
     def extract(self, papers: Iterable[Paper], run, batch: int = 512,
-                ahead: int = 16) -> Iterator[PaperExtraction]:
+                ahead: int = 32) -> Iterator[PaperExtraction]:
         """Extractions of ``papers`` in input order: cached ones from the store, the others
         from ``run(list_of_papers)`` (an iterator of extractions in the same order), which
         are then stored. ``run`` is called for the papers up to ``ahead`` batches before
         they are yielded, so a ``run`` that starts work at once (:class:`ForkPool.submit
         <kg.extract.parallel.ForkPool>`) extracts them while the cached ones are served
         (serving one is some ten times faster than extracting it: the new papers of a day,
-        at the end of the input, are started that many batches early)."""
+        at the end of the input, are started that many batches early). Only the papers
+        wait in that window; the cached extractions are read when their batch is served."""
         return (ex for ex, _ in self.extract_records(papers, run, batch, ahead))
 
     def extract_records(self, papers: Iterable[Paper], run, batch: int = 512,
-                        ahead: int = 16) -> Iterator[tuple[PaperExtraction, str | None]]:
+                        ahead: int = 32) -> Iterator[tuple[PaperExtraction, str | None]]:
         """:meth:`extract`, each extraction with its JSON line when it came from the store
         (None when it was extracted now): what a build writes of it, without writing it
         again."""
         it = iter(papers)
-        window: deque = deque()  # (batch, its cached (extraction, line) pairs, run's iterator)
+        window: deque = deque()  # (batch, which of it are cached, run's iterator)
 
         def read_batch() -> bool:
             chunk = list(itertools.islice(it, batch))
             if not chunk:
                 return False
-            found = self._get_records(chunk)
-            todo = [p for p, (ex, _) in zip(chunk, found) if ex is None]
+            keys = [paper_key(self.version, p) for p in chunk]
+            cached = self._present(keys)
+            todo = [p for p, c in zip(chunk, cached) if not c]
             self.hits += len(chunk) - len(todo)
             self.misses += len(todo)
-            window.append((chunk, found, run(todo) if todo else iter(())))
+            window.append((chunk, keys, cached, run(todo) if todo else iter(())))
             return True
 
         while len(window) <= ahead and read_batch():
             pass
         while window:
-            chunk, found, fresh = window.popleft()
+            chunk, keys, cached, fresh = window.popleft()
+            found = iter(self._get_records([p for p, c in zip(chunk, cached) if c],
+                                           [k for k, c in zip(keys, cached) if c]))
             new = []
-            for p, (ex, record) in zip(chunk, found):
-                if ex is None:
-                    ex = next(fresh)
+            for p, c in zip(chunk, cached):
+                ex, record = next(found) if c else (None, None)
+                if ex is None:  # (or gone from the store since: extracted after all)
+                    ex = next(fresh) if not c else next(iter(run([p])))
                     new.append((p, ex))
                 yield ex, record
             if new:
                 self.put_many(new)
             read_batch()
+
+    def _present(self, keys: list[str]) -> list[bool]:
+        have: set[str] = set()
+        for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
+            part = keys[i:i + 500]
+            have.update(k for (k,) in self.db.execute(
+                f"SELECT key FROM extraction WHERE key IN ({','.join('?' * len(part))})", part))
+        return [k in have for k in keys]

@@ -40,7 +40,7 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS fragment (key TEXT PRIMARY KEY, nt TEXT N
            "CREATE TABLE IF NOT EXISTS graphml_fragment (key TEXT PRIMARY KEY, "
            "text TEXT NOT NULL, edges INTEGER NOT NULL)")
 # the modules whose code decides a paper's statements and how they are written
-_SOURCES = ("rdf.py", "graph.py", "model.py", "aggregate.py", "fragments.py")
+_SOURCES = ("rdf.py", "graph.py", "model.py", "aggregate.py", "fragments.py", "store_sync.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,51 @@ def make_fragment(statements: Iterable, warnings: Sequence[str] = ()) -> PaperFr
                          jsonld=tuple(nodes), warnings=tuple(warnings))
 
 
+class PaperLine:
+    """A line of ``mentions.jsonl``, made into its record only when asked: most papers of an
+    incremental build are copied from their fragments, and their lines need not be read."""
+
+    __slots__ = ("text", "_record")
+
+    def __init__(self, text: str) -> None:
+        self.text, self._record = text, None
+
+    @property
+    def record(self) -> dict:
+        if self._record is None:
+            self._record = json.loads(self.text)
+        return self._record
+
+    @property
+    def has_relations(self) -> bool:
+        # (kg writes the line with json.dumps' separators; a quote inside a string is
+        # escaped, so the empty list can only be the paper's own)
+        return '"relations": []' not in self.text
+
+    @property
+    def id(self) -> str:
+        if self._record is None and self.text.startswith('{"id": "'):
+            return json.decoder.scanstring(self.text, 8)[0]  # (the line's first field)
+        return str(self.record["id"])
+
+
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Put ``db`` in write-ahead-log mode, where the process writing the RDF files and the
+    one writing the graph files read and write it at once. Switching needs the database
+    alone for a moment (the busy timeout does not cover it): when the other process has it
+    open, try again."""
+    import time
+
+    for _ in range(600):
+        try:
+            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError:  # "database is locked"
+            pass
+        time.sleep(0.05)
+    raise sqlite3.OperationalError("cannot switch the fragment cache to write-ahead logging")
+
+
 class FragmentCache:
     """Paper fragments stored under ``directory`` (``fragments.sqlite``)."""
 
@@ -108,9 +153,7 @@ class FragmentCache:
         self.path = Path(directory)
         self.path.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path / "fragments.sqlite", timeout=60)
-        # (write-ahead log: the process writing the RDF files and the one writing the graph
-        # files read and write it at once)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(self.db)
         with self.db:
             for statement in _SCHEMA:
                 self.db.execute(statement)
@@ -121,14 +164,15 @@ class FragmentCache:
         return fragment_key(self.version, line, edges)
 
     def keys(self, lines: Sequence[tuple[int, str]], aggregates: "Aggregates"
-             ) -> list[tuple[int, dict, str]]:
-        """(ordinal, record, key) of each (ordinal, ``mentions.jsonl`` line) of the stream
-        the ``aggregates`` are of."""
+             ) -> list[tuple[int, "PaperLine", str]]:
+        """(ordinal, line, key) of each (ordinal, ``mentions.jsonl`` line) of the stream the
+        ``aggregates`` are of."""
         out = []
-        for i, line in lines:
-            d = json.loads(line)
-            edges = [aggregates.is_edge(r["head_id"], r["tail_id"], i) for r in d.get("relations") or ()]
-            out.append((i, d, self.key(line, edges)))
+        for i, text in lines:
+            line = PaperLine(text)
+            edges = [aggregates.is_edge(r["head_id"], r["tail_id"], i)
+                     for r in line.record.get("relations") or ()] if line.has_relations else []
+            out.append((i, line, self.key(text, edges)))
         return out
 
     def _select(self, table: str, columns: str, keys: Sequence[str], column: str = "key") -> list[tuple]:

@@ -32,7 +32,7 @@ from .model import ENTITY_TYPES, Paper, PaperExtraction, Relation
 
 if TYPE_CHECKING:
     from .aggregate import Aggregates
-    from .fragments import FragmentCache
+    from .fragments import FragmentCache, PaperLine
 
 PAPER, ENTITY = "paper", "entity"
 
@@ -480,19 +480,19 @@ class GraphExport:
                 parts.append(w.edge_text(h, t, d))
         return "".join(parts), len(parts) - 1
 
-    def add_pieces(self, batch: "list[tuple[int, dict, str]]", fragments: "FragmentCache") -> None:
-        """Papers of the stream as (ordinal, line's record, fragment key): each one's
+    def add_pieces(self, batch: "list[tuple[int, PaperLine, str]]", fragments: "FragmentCache") -> None:
+        """Papers of the stream as (ordinal, line, fragment key): each one's
         elements from ``fragments`` when an earlier build kept them, else written and kept."""
         if not isinstance(self.w, GraphMLStreamWriter):
-            for i, d, _ in batch:
-                self.add(i, PaperExtraction.from_json(d))
+            for i, line, _ in batch:
+                self.add(i, PaperExtraction.from_json(line.record))
             return
         found = fragments.get_graphml([key for _, _, key in batch])
         new: dict[str, tuple[str, int]] = {}
-        for i, d, key in batch:
+        for i, line, key in batch:
             piece = found.get(key) or new.get(key)
             if piece is None:
-                piece = new[key] = self.piece(i, PaperExtraction.from_json(d))
+                piece = new[key] = self.piece(i, PaperExtraction.from_json(line.record))
             self.w.write_piece(*piece)
         fragments.put_graphml(new.items())
 

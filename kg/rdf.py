@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # networkx is slow to import; query workers do not need it
     import networkx as nx
 
     from .aggregate import Aggregates
-    from .fragments import FragmentCache, PaperFragment
+    from .fragments import FragmentCache, PaperFragment, PaperLine
     from .model import PaperExtraction
     from .store_sync import StoreSync
 
@@ -453,12 +453,22 @@ def paper_statements(ordinal: int, ex: PaperExtraction, aggregates: Aggregates,
 def entity_statements(aggregates: Aggregates) -> Iterator[Statement]:
     """Every entity's statements (sorted by id) with its relation triples, from the aggregates."""
     for eid in sorted(aggregates.entities):
-        a = aggregates.entities[eid]
-        en = f"entity:{eid}"
-        yield from _entity(en, a.attrs())
-        targets = sorted((f"entity:{t}", rel) for rel, t in aggregates.relations.get(eid, ())
-                         if rel in REL_PROPERTY)
-        yield from _relation_triples(en, ((rel, v) for v, rel in targets))
+        yield from entity_block(*entity_record(eid, aggregates))
+
+
+def entity_record(eid: str, aggregates: Aggregates) -> tuple[str, dict, list[tuple[str, str]]]:
+    """What an entity's statements are made of: its id, node attributes and relation
+    targets (sorted)."""
+    targets = sorted((f"entity:{t}", rel) for rel, t in aggregates.relations.get(eid, ())
+                     if rel in REL_PROPERTY)
+    return eid, aggregates.entities[eid].attrs(), targets
+
+
+def entity_block(eid: str, attrs: dict, targets: list[tuple[str, str]]) -> Iterator[Statement]:
+    """One entity's statements (:func:`entity_record`)."""
+    en = f"entity:{eid}"
+    yield from _entity(en, attrs)
+    yield from _relation_triples(en, ((rel, v) for v, rel in targets))
 
 
 def iter_stream_statements(extractions: Iterable[PaperExtraction], aggregates: Aggregates,
@@ -830,8 +840,8 @@ class RDFExport:
             raise ValueError("RDFExport.add needs the aggregates of the stream")
         self.write(paper_statements(ordinal, ex, self.aggregates, self.on_drop))
 
-    def add_pieces(self, batch: "list[tuple[int, dict, str]]") -> None:
-        """Papers of the stream as (ordinal, line's record, fragment key,
+    def add_pieces(self, batch: "list[tuple[int, PaperLine, str]]") -> None:
+        """Papers of the stream as (ordinal, line, fragment key,
         :meth:`kg.fragments.FragmentCache.keys`): each one's pieces copied from
         ``fragments`` when an earlier build kept them, else written and kept."""
         from .fragments import make_fragment
@@ -842,21 +852,44 @@ class RDFExport:
         found = cache.get_many([key for _, _, key in batch])
         new = {}
         written = []
-        for i, d, key in batch:
+        for i, line, key in batch:
             frag = found.get(key) or new.get(key)
             if frag is None:
                 warnings: list[str] = []
                 frag = new[key] = make_fragment(
-                    paper_statements(i, PaperExtraction.from_json(d), agg,
+                    paper_statements(i, PaperExtraction.from_json(line.record), agg,
                                      lambda pid, msg: warnings.append(msg)), warnings)
                 cache.misses += 1
             else:
                 cache.hits += 1
             self._write_fragment(frag)
-            written.append((str(d["id"]), key, frag.nt))
+            written.append((line.id, key, frag.nt))
         cache.put_many(new.items())
         if self.store_sync is not None:
             self.store_sync.papers(written)
+
+    def _write_entities(self, batch: int = 512) -> None:
+        """The entities' statements, each entity's pieces copied from ``fragments`` when an
+        earlier build wrote the same entity (most do not change from a day to the next)."""
+        from .fragments import make_fragment
+        cache, agg = self.fragments, self.aggregates
+        ids = sorted(agg.entities)
+        for start in range(0, len(ids), batch):
+            records = [entity_record(eid, agg) for eid in ids[start:start + batch]]
+            keys = [cache.key(json.dumps(["entity", *r], ensure_ascii=False, sort_keys=True), ())
+                    for r in records]
+            found = cache.get_many(keys)
+            new = {}
+            nt = []
+            for record, key in zip(records, keys):
+                frag = found.get(key) or new.get(key)
+                if frag is None:
+                    frag = new[key] = make_fragment(entity_block(*record))
+                self._write_fragment(frag)
+                nt.append(frag.nt)
+            cache.put_many(new.items())
+            if self.store_sync is not None:
+                self.store_sync.entities("".join(nt))
 
     def _write_fragment(self, frag: PaperFragment) -> None:
         if self._nt is not None:
@@ -878,7 +911,9 @@ class RDFExport:
         if exc_type is not None:
             return stack.__exit__(exc_type, exc, tb)
         try:
-            if self.aggregates is not None:
+            if self.aggregates is not None and self.fragments is not None:
+                self._write_entities()
+            elif self.aggregates is not None:
                 self.write(entity_statements(self.aggregates))
             if self._jsonld is not None:
                 self._jsonld.close()

@@ -7,9 +7,10 @@ the last store it made (``DIR/stores/<generation>/``, hard links to RocksDB's im
 files) with, in ``DIR/fragments.sqlite``, the fragment key (:mod:`kg.fragments`) of each
 paper it holds. The next build starts its store as a checkpoint of that one and sends the
 loader (:mod:`kg.query.loader`) only the differences: the lines of a paper whose fragment
-changed (its old lines are in the fragment cache), the new papers, the papers gone, and
-every entity's block (an entity's statements change with each paper that mentions it; the
-loader compares each block with what the store holds of that entity). A paper's statements
+changed (its old lines are in the fragment cache), the new papers, the papers gone, the
+entities gone, and the block of each entity whose statements changed (by a hash of its
+lines; an entity's statements change with each paper that mentions it): the loader
+replaces what the store holds of that entity by it. A paper's statements
 and an entity's never share a subject, so the changes commute and the result is the store
 of the build's ``graph.nt``, as a full load would make it.
 
@@ -19,6 +20,7 @@ starts a new one.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import uuid
@@ -30,7 +32,9 @@ from .fragments import FragmentCache
 log = logging.getLogger(__name__)
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS store_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-           "CREATE TABLE IF NOT EXISTS store_paper (paper TEXT PRIMARY KEY, key TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS store_paper (paper TEXT PRIMARY KEY, key TEXT NOT NULL)",
+           # each entity's block of statements in the last store, by a hash of its lines
+           "CREATE TABLE IF NOT EXISTS store_entity (entity TEXT PRIMARY KEY, hash TEXT NOT NULL)")
 
 
 class StoreSync:
@@ -56,11 +60,14 @@ class StoreSync:
         with db:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS next_paper (paper TEXT PRIMARY KEY, "
                        "key TEXT NOT NULL)")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS next_entity (entity TEXT PRIMARY KEY, "
+                       "hash TEXT NOT NULL)")
             db.execute("DELETE FROM next_paper")
+            db.execute("DELETE FROM next_entity")
         self.stores = fragments.path / "stores"
         self.stores.mkdir(exist_ok=True)
         state = dict(db.execute("SELECT name, value FROM store_state"))
-        base = state.get("generation")
+        self.found = base = state.get("generation")  # (what the commit expects to replace)
         if base is not None and (state.get("exporter") != fragments.version
                                  or not (self.stores / base).is_dir()):
             base = None
@@ -101,9 +108,20 @@ class StoreSync:
         self.loader.write("".join(out).encode("utf-8"))
 
     def entities(self, nt: str) -> None:
-        """The next N-Triples of the entities' statements (each entity's together)."""
-        if self.incremental and not self.failed and nt:
-            self.loader.write(("=" + nt[:-1].replace("\n", "\n=") + "\n").encode("utf-8"))
+        """The next N-Triples of the entities' statements (each entity's together): the
+        blocks that differ from the last store's are sent whole."""
+        blocks: dict[str, list[str]] = {}
+        for line in nt.splitlines(keepends=True):
+            blocks.setdefault(line[:line.index(">") + 1], []).append(line)
+        digests = {e: hashlib.sha1("".join(b).encode("utf-8")).hexdigest() for e, b in blocks.items()}
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO next_entity VALUES (?, ?)", digests.items())
+        if not self.incremental or self.failed:
+            return
+        before = dict(self.fragments._select("store_entity", "hash", list(digests), column="entity"))
+        out = ["=" + line for e, b in blocks.items() if before.get(e) != digests[e] for line in b]
+        if out:
+            self.loader.write("".join(out).encode("utf-8"))
 
     def _fail(self, why: str) -> None:
         log.warning("store: %s; loading it in full", why)
@@ -124,6 +142,9 @@ class StoreSync:
                 for key in gone:
                     self.loader.write("".join("-" + line for line in frags[key].nt.splitlines(
                         keepends=True)).encode("utf-8"))
+                self.loader.write("".join(f"!{e}\n" for (e,) in self.db.execute(
+                    "SELECT entity FROM store_entity WHERE entity NOT IN "
+                    "(SELECT entity FROM next_entity)")).encode("utf-8"))
         if self.failed:
             self.loader.abort()
             shutil.rmtree(self.dest, ignore_errors=True)
@@ -148,15 +169,17 @@ class StoreSync:
         """The new store becomes the base (unless another build changed the base meanwhile)."""
         with self.db:
             now = self.db.execute("SELECT value FROM store_state WHERE name = 'generation'").fetchone()
-            if (now[0] if now else None) != self.base:
+            if (now[0] if now else None) != self.found:
                 stale = self.generation
             else:
                 self.db.execute("DELETE FROM store_paper")
                 self.db.execute("INSERT INTO store_paper SELECT paper, key FROM next_paper")
+                self.db.execute("DELETE FROM store_entity")
+                self.db.execute("INSERT INTO store_entity SELECT entity, hash FROM next_entity")
                 self.db.executemany("INSERT OR REPLACE INTO store_state VALUES (?, ?)",
                                     [("generation", self.generation),
                                      ("exporter", self.fragments.version)])
-                stale = self.base
+                stale = self.found
         if stale:
             shutil.rmtree(self.stores / stale, ignore_errors=True)
 
@@ -164,5 +187,6 @@ class StoreSync:
         with self.db:
             self.db.execute("DELETE FROM store_state")
             self.db.execute("DELETE FROM store_paper")
-        if self.base:
-            shutil.rmtree(self.stores / self.base, ignore_errors=True)
+            self.db.execute("DELETE FROM store_entity")
+        if self.found:
+            shutil.rmtree(self.stores / self.found, ignore_errors=True)

@@ -719,14 +719,22 @@ class PageSelector:
         self.paper_rank: list[tuple] = []  # a heap of the best papers, worst on top (negated)
 
     def add(self, ordinal: int, ex: PaperExtraction) -> None:
+        self._add(ex.paper.id, [(e.id, e.proposed) for e in ex.entities], ex.paper.date)
+
+    def add_record(self, ordinal: int, d: dict[str, Any]) -> None:
+        """:meth:`add` of a line of ``mentions.jsonl`` as read (no objects made of it)."""
+        self._add(str(d["id"]), [(str(e["id"]), bool(e.get("proposed"))) for e in d.get("entities") or ()],
+                  d.get("date"))
+
+    def _add(self, paper_id: str, entities: list[tuple[str, bool]], date: Any) -> None:
         import heapq
-        pn = paper_node(ex.paper.id)
+        pn = paper_node(paper_id)
         rels: dict[str, str] = {}
-        for e in ex.entities:
-            en = entity_node(e.id)
+        for eid, proposed in entities:
+            en = entity_node(eid)
             if rels.get(en) != "proposes":
-                rels[en] = "proposes" if e.proposed else "mentions"
-        date = str(ex.paper.date or "")
+                rels[en] = "proposes" if proposed else "mentions"
+        date = str(date or "")
         cap = MAX_PAPERS_PER_ENTITY
         for en, rel in rels.items():
             rows = self.rows.get(en)

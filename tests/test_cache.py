@@ -56,10 +56,12 @@ def test_incremental_build_writes_the_bytes_of_a_build_from_scratch(tmp_path, sa
     assert "cache: 70 reused, 14 extracted" in r.output
     assert run("build", new, "-o", tmp_path / "c", "--no-html").exit_code == 0
     # once more on two processes: the papers' RDF pieces kept by the last build are reused
-    assert run("build", new, "-o", tmp_path / "d", "--cache", cache, "--no-html", "-j", 2).exit_code == 0
+    assert run("build", new, "-o", tmp_path / "d", "--cache", cache, "-j", 2).exit_code == 0
+    assert run("build", new, "-o", tmp_path / "e", "-j", 2).exit_code == 0
     for name in ("mentions.jsonl", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml"):
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
         assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+    assert (tmp_path / "d" / "graph.html").read_bytes() == (tmp_path / "e" / "graph.html").read_bytes()
     first = json.loads((tmp_path / "b" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["id"] == "dev-000"
 

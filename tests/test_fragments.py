@@ -37,7 +37,9 @@ def test_files_from_kept_fragments_are_the_bytes_of_a_fresh_export(tmp_path, men
     with FragmentCache(cache) as fc:
         stored = [fc.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in ("fragment", "graphml_fragment")]
-    assert stored == [84, 84]
+    entities = {e["id"] for line in mentions.read_text(encoding="utf-8").splitlines()
+                for e in json.loads(line)["entities"]}
+    assert stored == [84 + len(entities), 84]  # each paper's and each entity's pieces
     again, warned_again = _export(mentions, tmp_path / "again", cache)
     assert first == fresh and again == fresh
     # what was left out of the RDF is told again when a paper's fragment is reused

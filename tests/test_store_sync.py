@@ -88,7 +88,8 @@ def test_changes_add_remove_and_replace_entity_blocks():
         f'<http://p/2> <{kgv}mentions> <{e}b> .\n'.encode(), format=NT)
     changes = (f'-<http://p/2> <{kgv}mentions> <{e}b> .\n'
                f'+<http://p/3> <{kgv}mentions> <{e}a> .\n'
-               f'=<{e}a> <{rdf_type}> <{kgv}Entity> .\n=<{e}a> <{kgv}mentionCount> "2" .\n')
+               f'=<{e}a> <{rdf_type}> <{kgv}Entity> .\n=<{e}a> <{kgv}mentionCount> "2" .\n'
+               f'!<{e}b>\n')
     import io
     apply_changes(store, io.BytesIO(changes.encode()))
     want = set(ox.parse(
@@ -98,3 +99,24 @@ def test_changes_add_remove_and_replace_entity_blocks():
     assert set(store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == want  # b is gone
     with pytest.raises(ValueError):
         apply_changes(store, io.BytesIO(b"?what\n"))
+
+
+def test_a_base_of_another_exporter_version_is_replaced_by_a_full_load(tmp_path, corpora, monkeypatch):
+    import sqlite3
+
+    import kg.store_sync
+    old, new = corpora
+    cache = tmp_path / "cache"
+    _build(old, tmp_path / "a", cache)
+    with sqlite3.connect(cache / "fragments.sqlite") as db:
+        db.execute("UPDATE store_state SET value = 'another' WHERE name = 'exporter'")
+    [stale] = (cache / "stores").iterdir()
+    assert _build(new, tmp_path / "b", cache) == _nt_quads(tmp_path / "b" / "graph.nt")
+    [base] = (cache / "stores").iterdir()  # the full load is the next base
+    assert base != stale
+    made = []
+    monkeypatch.setattr(kg.store_sync.StoreSync, "finish",
+                        lambda self, source, f=kg.store_sync.StoreSync.finish:
+                        made.append(self.incremental) or f(self, source))
+    assert _build(new, tmp_path / "c", cache) == _nt_quads(tmp_path / "c" / "graph.nt")
+    assert made == [True]  # made from that base

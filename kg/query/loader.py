@@ -12,8 +12,8 @@ checkpoint: hard links, a few milliseconds) and applies CHANGES instead: an incr
 build (:mod:`kg.store_sync`) sends only what differs from the store of its last build. The
 lines it reads are tagged by their first byte: ``+`` an N-Triples line to add, ``-`` one to
 remove, ``=`` a line of an entity's whole block (consecutive lines, one subject): the block
-replaces whatever the store holds of that subject, and entities no block named are removed
-at the end. ``keep``: once loaded, the store is also checkpointed to KEEP (the next base).
+replaces whatever the store holds of that subject, ``!<iri>`` an entity to remove with all
+its statements. ``keep``: once loaded, the store is also checkpointed to KEEP (the next base).
 """
 from __future__ import annotations
 
@@ -91,7 +91,6 @@ def apply_changes(store, fh) -> None:
     adds: list[bytes] = []
     block: list[bytes] = []
     subject = None  # the entity whose block is being read
-    seen: set = set()
 
     def add() -> None:
         if adds:
@@ -101,7 +100,6 @@ def apply_changes(store, fh) -> None:
     def replace() -> None:  # the store's triples of `subject` become those of `block`
         new = set(ox.parse(b"".join(block), format=nt))
         node = next(iter(new)).subject
-        seen.add(node)
         old = set(store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
         for q in old - new:
             store.remove(q)
@@ -123,18 +121,18 @@ def apply_changes(store, fh) -> None:
         elif tag == b"-":
             for q in ox.parse(rest, format=nt):
                 store.remove(q)
+        elif tag == b"!":
+            iri = rest.strip()
+            if not (iri.startswith(b"<") and iri.endswith(b">")):
+                raise ValueError(f"not an IRI: {iri[:60]!r}")
+            node = ox.NamedNode(iri[1:-1].decode("utf-8"))
+            for q in list(store.quads_for_pattern(node, None, None, ox.DefaultGraph())):
+                store.remove(q)
         elif line.strip():
             raise ValueError(f"unknown change line {line[:40]!r}")
     if block:
         replace()
     add()
-    kgv_entity = ox.NamedNode("https://w3id.org/kg-ml/vocab#Entity")
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    gone = {q.subject for q in store.quads_for_pattern(None, rdf_type, kgv_entity, ox.DefaultGraph())
-            if q.subject not in seen}
-    for node in gone:  # (a list first: the store is not changed while it is read)
-        for q in list(store.quads_for_pattern(node, None, None, ox.DefaultGraph())):
-            store.remove(q)
 
 
 def main(argv: list[str]) -> int:
