@@ -158,7 +158,6 @@ class FragmentCache:
             for statement in _SCHEMA:
                 self.db.execute(statement)
         self.version = exporter_version()
-        self.hits = self.misses = 0
 
     def key(self, line: str, edges: Sequence[bool]) -> str:
         return fragment_key(self.version, line, edges)
@@ -175,7 +174,7 @@ class FragmentCache:
             out.append((i, line, self.key(text, edges)))
         return out
 
-    def _select(self, table: str, columns: str, keys: Sequence[str], column: str = "key") -> list[tuple]:
+    def select(self, table: str, columns: str, keys: Sequence[str], column: str = "key") -> list[tuple]:
         """(``column``, ``columns``...) of the rows of ``table`` whose ``column`` is in ``keys``."""
         rows: list[tuple] = []
         for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
@@ -186,11 +185,11 @@ class FragmentCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
         return {key: PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
-                for key, nt, ttl, jl, warn in self._select("fragment", "nt, ttl, jsonld, warnings", keys)}
+                for key, nt, ttl, jl, warn in self.select("fragment", "nt, ttl, jsonld, warnings", keys)}
 
     def get_graphml(self, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Papers' GraphML elements (:meth:`kg.graph.GraphExport.piece`) by key."""
-        return {key: (text, edges) for key, text, edges in self._select("graphml_fragment", "text, edges", keys)}
+        return {key: (text, edges) for key, text, edges in self.select("graphml_fragment", "text, edges", keys)}
 
     def put_graphml(self, items: Iterable[tuple[str, tuple[str, int]]]) -> None:
         rows = [(k, text, edges) for k, (text, edges) in items]

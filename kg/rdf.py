@@ -819,10 +819,7 @@ class RDFExport:
         if self.fragments is not None:  # in pieces cut where the subject changes
             from .fragments import make_fragment
             for chunk in _subject_chunks(statements):
-                frag = make_fragment(chunk)
-                self._write_fragment(frag)
-                if self.store_sync is not None:
-                    self.store_sync.entities(frag.nt)
+                self._write_fragment(make_fragment(chunk))
             return
         nt, jl = self._nt, self._jsonld
         if nt is not None and jl is not None:
@@ -838,6 +835,8 @@ class RDFExport:
     def add(self, ordinal: int, ex: PaperExtraction) -> None:
         if self.aggregates is None:
             raise ValueError("RDFExport.add needs the aggregates of the stream")
+        if self.store_sync is not None:  # (which is told of each paper by add_pieces)
+            raise ValueError("RDFExport.add: with store_sync, papers come by add_pieces")
         self.write(paper_statements(ordinal, ex, self.aggregates, self.on_drop))
 
     def add_pieces(self, batch: "list[tuple[int, PaperLine, str]]") -> None:
@@ -859,9 +858,6 @@ class RDFExport:
                 frag = new[key] = make_fragment(
                     paper_statements(i, PaperExtraction.from_json(line.record), agg,
                                      lambda pid, msg: warnings.append(msg)), warnings)
-                cache.misses += 1
-            else:
-                cache.hits += 1
             self._write_fragment(frag)
             written.append((line.id, key, frag.nt))
         cache.put_many(new.items())

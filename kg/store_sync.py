@@ -91,7 +91,7 @@ class StoreSync:
         if not self.incremental or self.failed:
             return
         ids = [pid for pid, _, _ in items]
-        before = dict(self.fragments._select("store_paper", "key", ids, column="paper"))
+        before = dict(self.fragments.select("store_paper", "key", ids, column="paper"))
         changed = [(pid, key, nt, before.get(pid)) for pid, key, nt in items if before.get(pid) != key]
         if not changed:
             return
@@ -118,7 +118,7 @@ class StoreSync:
             self.db.executemany("INSERT OR REPLACE INTO next_entity VALUES (?, ?)", digests.items())
         if not self.incremental or self.failed:
             return
-        before = dict(self.fragments._select("store_entity", "hash", list(digests), column="entity"))
+        before = dict(self.fragments.select("store_entity", "hash", list(digests), column="entity"))
         out = ["=" + line for e, b in blocks.items() if before.get(e) != digests[e] for line in b]
         if out:
             self.loader.write("".join(out).encode("utf-8"))
