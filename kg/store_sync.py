@@ -37,6 +37,20 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS store_state (name TEXT PRIMARY KEY, value
            "CREATE TABLE IF NOT EXISTS store_entity (entity TEXT PRIMARY KEY, hash TEXT NOT NULL)")
 
 
+#: a store directory no build recorded, older than this, is left over from a killed build
+ORPHAN_AGE_S = 24 * 3600
+
+
+def _clean_orphans(stores: Path, keep: str | None) -> None:
+    """Remove checkpoints that no build recorded (a build killed after its loader made one):
+    only old ones, as a build running beside this one may be about to record its own."""
+    import time
+
+    for d in stores.iterdir():
+        if d.name != keep and d.is_dir() and time.time() - d.stat().st_mtime > ORPHAN_AGE_S:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class StoreSync:
     """The store at ``dest`` for an export whose RDF pieces go through ``fragments``::
 
@@ -72,6 +86,7 @@ class StoreSync:
                                  or not (self.stores / base).is_dir()):
             base = None
         self.base = base
+        _clean_orphans(self.stores, keep=self.found)
         self.generation = uuid.uuid4().hex
         self.loader = StoreLoader(self.dest, base=self.stores / base if base else None,
                                   keep=self.stores / self.generation)

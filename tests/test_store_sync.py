@@ -120,3 +120,21 @@ def test_a_base_of_another_exporter_version_is_replaced_by_a_full_load(tmp_path,
                         made.append(self.incremental) or f(self, source))
     assert _build(new, tmp_path / "c", cache) == _nt_quads(tmp_path / "c" / "graph.nt")
     assert made == [True]  # made from that base
+
+
+def test_checkpoints_left_by_killed_builds_are_removed_once_old(tmp_path, corpora):
+    import os
+    import time
+    old, _ = corpora
+    cache = tmp_path / "cache"
+    _build(old, tmp_path / "a", cache)
+    [base] = (cache / "stores").iterdir()
+    orphan, fresh = cache / "stores" / "orphan", cache / "stores" / "fresh"
+    orphan.mkdir()
+    fresh.mkdir()
+    a_day_ago = time.time() - 2 * 24 * 3600
+    os.utime(orphan, (a_day_ago, a_day_ago))
+    os.utime(base, (a_day_ago, a_day_ago))  # (old, but recorded: kept until replaced)
+    _build(old, tmp_path / "b", cache)
+    names = {d.name for d in (cache / "stores").iterdir()}
+    assert "orphan" not in names and "fresh" in names and base.name not in names and len(names) == 2
