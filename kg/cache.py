@@ -25,13 +25,22 @@ import sqlite3
 from collections import deque
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from .model import Paper, PaperExtraction
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)"
 # what the version covers: the package's extraction code, its model and keys
 _SOURCES = ("extract", "normalize.py", "corpus_stats.py", "model.py")
+
+
+def select_in(db: sqlite3.Connection, query: str, values: Sequence[str]) -> Iterator[tuple]:
+    """The rows of ``query``, whose ``{}`` is an ``IN (...)`` list of ``values``, asked a few
+    hundred values at a time (SQLite's limit on bound parameters); each value once."""
+    values = list(dict.fromkeys(values))
+    for i in range(0, len(values), 500):
+        part = values[i:i + 500]
+        yield from db.execute(query.format(",".join("?" * len(part))), part)
 
 
 def extractor_version(extractor) -> str:
@@ -91,12 +100,7 @@ class ExtractionCache:
         """Each paper's cached extraction with its stored line (the extraction's JSON: the
         paper's fields are in its key, so the line is that of the paper as read now)."""
         keys = keys if keys is not None else [paper_key(self.version, p) for p in papers]
-        records: dict[str, str] = {}
-        for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
-            part = keys[i:i + 500]
-            records.update(self.db.execute(
-                f"SELECT key, record FROM extraction WHERE key IN ({','.join('?' * len(part))})",
-                part))
+        records = dict(select_in(self.db, "SELECT key, record FROM extraction WHERE key IN ({})", keys))
         out: list[tuple[PaperExtraction | None, str | None]] = []
         for p, key in zip(papers, keys):
             record = records.get(key)
@@ -165,9 +169,5 @@ class ExtractionCache:
             read_batch()
 
     def _present(self, keys: list[str]) -> list[bool]:
-        have: set[str] = set()
-        for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
-            part = keys[i:i + 500]
-            have.update(k for (k,) in self.db.execute(
-                f"SELECT key FROM extraction WHERE key IN ({','.join('?' * len(part))})", part))
+        have = {k for (k,) in select_in(self.db, "SELECT key FROM extraction WHERE key IN ({})", keys)}
         return [k in have for k in keys]

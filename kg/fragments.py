@@ -176,12 +176,9 @@ class FragmentCache:
 
     def select(self, table: str, columns: str, keys: Sequence[str], column: str = "key") -> list[tuple]:
         """(``column``, ``columns``...) of the rows of ``table`` whose ``column`` is in ``keys``."""
-        rows: list[tuple] = []
-        for i in range(0, len(keys), 500):  # (SQLite's limit on bound parameters)
-            part = list(dict.fromkeys(keys[i:i + 500]))
-            rows += self.db.execute(f"SELECT {column}, {columns} FROM {table} WHERE {column} IN "
-                                    f"({','.join('?' * len(part))})", part)
-        return rows
+        from .cache import select_in
+        return list(select_in(self.db, f"SELECT {column}, {columns} FROM {table} WHERE {column} IN ({{}})",
+                              keys))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
         return {key: PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
