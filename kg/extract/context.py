@@ -181,7 +181,7 @@ def type_from_neighbours(doc: Doc, span: Span) -> tuple[str, str] | None:
     if _SCORE_AFTER.match(right):
         if _BEATEN_BEFORE.search(left[-60:]):
             return "Method", "role:surpassing X (score)"
-        if re.search(r"\b(?:on|across|in)\b", left[-80:], re.I) and _EVAL_WORDS.search(left):
+        if _ON_ACROSS_IN.search(left[-80:]) and _EVAL_WORDS.search(left):
             return "Benchmark", "role:score on X"
     if _SCORE_CHANGE_AFTER.match(right) or _SCORE_BEFORE.search(left[-40:]):
         return "Benchmark", "role:score on X"
@@ -228,15 +228,22 @@ _EVAL_WORDS = re.compile(
     r"zero-shot|few-shot|validat\w*|demonstrat\w*|effectiveness)\b", re.I)
 
 
+_ON_ACROSS_IN = re.compile(r"\b(?:on|across|in)\b", re.I)
+# (on ``near``, in lower case)
+_FINE_TUNE_BEFORE = re.compile(r"\b(?:fine-?tun\w*|pre-?train\w*|distill\w*|prompt\w*|quantiz\w*)\s+(?:the\s+|a\s+)?$")
+_TRAINED_ON_BEFORE = re.compile(r"\b(?:trained|pre-?trained|fine-?tuned|curated from|collected from)\s+(?:\w+\s+){0,2}on\s+(?:the\s+)?$")
+_ON_BEFORE = re.compile(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$")
+
+
 def type_from_role(doc: Doc, span: Span) -> tuple[str, str] | None:
     """'evaluated on X', 'trained on X', 'fine-tune X': the verb says what X is."""
     left = text_of(doc)[sentence(span).start_char: span.start_char]
     near = left[-60:].lower()
-    if re.search(r"\b(?:fine-?tun\w*|pre-?train\w*|distill\w*|prompt\w*|quantiz\w*)\s+(?:the\s+|a\s+)?$", near):
+    if _FINE_TUNE_BEFORE.search(near):
         return "Model", "role:fine-tune X"
-    if re.search(r"\b(?:trained|pre-?trained|fine-?tuned|curated from|collected from)\s+(?:\w+\s+){0,2}on\s+(?:the\s+)?$", near):
+    if _TRAINED_ON_BEFORE.search(near):
         return "Dataset", "role:trained on X"
-    if re.search(r"\b(?:on|across)\s+(?:the\s+)?(?:\w+\s+)?$", near) and _EVAL_WORDS.search(left) \
+    if _ON_BEFORE.search(near) and _EVAL_WORDS.search(left) \
             and not _DEVICE_AFTER.match(text_of(doc)[span.end_char: span.end_char + 40]):
         return "Benchmark", "role:evaluated on X"
     # "On CIFAR-10, our model achieves an FID of 3.36": the sentence opens with what it reports on
@@ -351,9 +358,37 @@ _ENDS_IN_PREPOSITION = re.compile(r"\b(?:into|to|in|on|for|with|from|by|of|onto|
 _PLURAL_BEFORE = re.compile(r"\b(?!\w*(?:ss|us|is)\b)\w{3,}s\s*[,:\u2013\u2014-]?\s*$")
 
 
-def after_propose_verb(left: str) -> str | None:
+# Words each match of a pattern holds (after kg.extract.prefilter.fold): a text with none of
+# them is not searched (most sentences propose nothing; these patterns end in ``$`` and are
+# tried at every character).
+_PROPOSE_VERB_WORDS = ("propos", "introduc", "present", "develop", "build", "built", "construct",
+                       "releas", "design", "creat", "curat", "collect", "contribut", "establish",
+                       "devis", "outline", "offer", "train", "unveil", "put", "deriv", "insert")
+_NAMING_WORDS = ("called", "named", "dubbed", "termed", "coined", "entitled", "namely", "denoted")
+_TO_PROPOSE_WORDS = ("propose", "introduce", "present", "develop", "design", "build", "create",
+                     "curate", "release")
+_NEW_THING_WORDS = ("novel", "new", "proposed", "innovative")
+
+
+def _naming(left: str, folded: str) -> re.Match | None:
+    return NAMING.search(left) if prefilter.has_any(folded, _NAMING_WORDS) else None
+
+
+def _to_propose(left: str, folded: str) -> bool:
+    return prefilter.has_any(folded, _TO_PROPOSE_WORDS) and TO_PROPOSE.search(left) is not None
+
+
+def names_or_proposes_right_before(left: str, folded: str) -> bool:
+    """``left`` ends in a naming ("called", "namely") or a verb of proposal right before what
+    follows ("to propose", "and introduce a new framework"). ``folded``: ``prefilter.fold(left)``."""
+    return _to_propose(left, folded) or _naming(left, folded) is not None
+
+
+def after_propose_verb(left: str, folded: str | None = None) -> str | None:
     """What ``left`` holds after its last verb of proposal ("we propose", "this paper
-    introduces"), or None without one."""
+    introduces"), or None without one. ``folded``: ``prefilter.fold(left)``, if at hand."""
+    if not prefilter.has_any(folded if folded is not None else prefilter.fold(left), _PROPOSE_VERB_WORDS):
+        return None
     m = None
     for m in PROPOSE_VERBS.finditer(left):
         pass
@@ -367,7 +402,8 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     sent = sentence(span)
     left = text_of(doc)[sent.start_char: span.start_char]
     right = text_of(doc)[span.end_char: sent.end_char]
-    naming = NAMING.search(left)
+    folded = prefilter.fold(left)
+    naming = _naming(left, folded)
     # "a VLM - namely, CLIP": an example of a kind, unless the name is a new one; "three
     # image sets, namely DSTL, Potsdam and Hunan": examples of a plural, not a naming
     if naming and naming.group(0).lower().startswith("namely") and (
@@ -375,7 +411,7 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
         naming = None
     if naming:
         return "proposed:named"
-    if TO_PROPOSE.search(left):
+    if _to_propose(left, folded):
         return "proposed:we-propose-direct"
     if _spells_out(span.text, right, known_forms):
         return "proposed:apposition"  # "PASE, a Planning-Aware Semantic self-healing Engine"
@@ -385,11 +421,11 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
     passive = _PASSIVE_PROPOSED.match(right) if known_forms is None else None
     if passive and not _PASSIVE_BY_OTHERS.match(right[passive.end():]):
         return "proposed:passive"  # "Then I-NS-ADMM is introduced to handle inexact steps"
-    if NEW_THING.search(left[-90:]):
+    if prefilter.has_any(folded[-90:], _NEW_THING_WORDS) and NEW_THING.search(left[-90:]):
         return "proposed:new-thing"
-    if OUR_INNOVATION.search(left[-80:]):
+    if "our" in folded[-80:] and OUR_INNOVATION.search(left[-80:]):
         return "proposed:our-contribution"
-    between = after_propose_verb(left)
+    between = after_propose_verb(left, folded)
     if between is not None:
         if _ENDS_IN_PREPOSITION.search(between) or _MODIFIES_AFTER.match(right):
             # "this paper introduces them into X", "a variant of X": X is no new thing; nor is
@@ -403,6 +439,6 @@ def proposed_by_context(doc: Doc, span: Span, known_forms: tuple[str, ...] | Non
             return "proposed:we-propose"
         if ANNOUNCE_PLURAL.search(between):
             return "proposed:we-propose-list"
-    if OUR.search(left[-40:]) and "our" in left[-40:].lower() and not _OUR_THEN_PREPOSITION.search(left[-40:]):
+    if "our" in left[-40:].lower() and OUR.search(left[-40:]) and not _OUR_THEN_PREPOSITION.search(left[-40:]):
         return "proposed:our"
     return None

@@ -229,11 +229,14 @@ def is_word_with_number(text: str) -> bool:
     return bool(_WORD_NUMBER.match(text))
 
 
+_STRAY_CAPITAL_AT_END = re.compile(r"[A-Z]?[a-z]{3,}[A-Z]")
+
+
 def has_irregular_case(text: str) -> bool:
     """'MAsk', 'aGent', 'REflection', 'eXplainable': one word with stray capitals, as titles
     write to spell an acronym into a word; not 'iPhone'-like names with a digit or a hyphen."""
     if "-" in text:  # "Self-ImprovemenT": a part with a stray capital at its end
-        return any(re.fullmatch(r"[A-Z]?[a-z]{3,}[A-Z]", part) for part in text.split("-"))
+        return any(_STRAY_CAPITAL_AT_END.fullmatch(part) for part in text.split("-"))
     if not text.isalpha() or len(text) < 4:
         return False
     if text[0].islower() and text[1].isupper() and text[2:].islower():

@@ -747,7 +747,9 @@ def _labs_in_lists(texts: list[str]) -> set[int]:
     def lab_at(j: int) -> bool:
         return 0 <= j < len(texts) and texts[j] in _LABS
 
-    out = set()
+    out: set[int] = set()
+    if _MAKERS.isdisjoint(texts):
+        return out  # (most papers name no maker)
     for i, t in enumerate(texts):
         if t not in _MAKERS:
             continue
@@ -957,9 +959,10 @@ def _named_as_a_whole(text: str, span: Span) -> bool:
     if _NAME_CUE_AFTER.match(text, span.end_char):
         return True
     left = text[max(sentence(span).start_char, span.start_char - 160):span.start_char]
-    if context.TO_PROPOSE.search(left) or context.NAMING.search(left):
+    folded = prefilter.fold(left)
+    if context.names_or_proposes_right_before(left, folded):
         return True
-    between = context.after_propose_verb(left)
+    between = context.after_propose_verb(left, folded)
     if between is None:
         return False
     # the verb right before it, or a list the verb announces

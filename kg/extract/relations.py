@@ -72,6 +72,7 @@ _TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
     "based_on": ("based", "buil", "top", "initiali", "tuned", "derived", "extend", "adapt", "variant",
                  "version", "distilled", "starting", "upon"),
 }
+_ENDS_IN_ED = re.compile(r"ed$", re.I)
 _SUBJECT_WE = re.compile(r"\b(?:we|our|ours|it|this\s+(?:paper|work|method|model|approach|framework)|"
                          r"the\s+(?:proposed|resulting|framework|approach|architecture|pipeline)|our\s+\w+)\b", re.I)
 # the subject pronoun's clause ends before the trigger: "we find that existing methods, which use X"
@@ -129,7 +130,7 @@ def find_relations(doc: Doc, cands: list["Candidate"], cand_entity: dict[int, En
                 # "a widely adopted X", "X is employed to select": an adjective or a passive, whose
                 # subject is the thing used, not its user
                 if rel == "uses" and (_PASSIVE_BEFORE.search(text[max(s0, t_start - 30):t_start])
-                                      and re.search(r"ed$", m.group(0), re.I)):
+                                      and _ENDS_IN_ED.search(m.group(0))):
                     continue
                 # a trigger inside "unlike X, which uses Y" describes a criticised baseline
                 if contrast and contrast[0] <= t_start < contrast[1]:
