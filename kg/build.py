@@ -175,6 +175,8 @@ def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue
                 fh.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
                 _count(summary, ex)
                 yield ex
+        if cache is not None:  # every paper read: what no recent build used goes
+            cache.prune()
     finally:
         if cache is not None:
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
@@ -342,10 +344,12 @@ def write_exports(source, out: Path, rdf_formats=RDF_FORMATS, html=True,
 
 def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, graph_formats,
                           on_warning, store, source, concurrent_store: bool = False,
-                          cache: str | Path | None = None) -> list[Path]:
+                          cache: str | Path | None = None, owns_cache: bool = True) -> list[Path]:
     """``concurrent_store``: the store is loaded by another process from the N-Triples as
     they are written (:class:`kg.query.StoreLoader`), not from the file once it is.
-    ``cache``: see :func:`write_exports`."""
+    ``cache``: see :func:`write_exports`; ``owns_cache``: this call's use of it is the build's
+    (it marks what it reads and prunes the rest: not so in the process beside the one that
+    writes the RDF files, whose pieces have the same keys)."""
     from .rdf import RDFExport
     from .views import PageSelector, write_page
     files: list[Path] = []
@@ -353,7 +357,7 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
     if cache is not None and isinstance(source, (str, os.PathLike)) \
             and (rdf_formats or "graphml" in graph_formats):
         from .fragments import FragmentCache
-        fragments = FragmentCache(cache)
+        fragments = FragmentCache(cache, track_use=owns_cache)
     try:
         if store and concurrent_store and ("nt" in rdf_formats or "ttl" in rdf_formats):
             from .query import STORE_NAME, StoreLoader
@@ -398,6 +402,8 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
         if loader is not None:  # the RDF files are in place: the store is stamped with one
             first = next(f"graph.{f}" for f in ("nt", "ttl") if f in rdf_formats)
             loader.finish(out / first)
+        if fragments is not None:  # every piece of this build asked for: the others go
+            fragments.prune()
     except BaseException:
         if loader is not None:
             loader.abort()
@@ -455,7 +461,7 @@ _EXPORT_JOB = None
 def _run_export_job() -> list[Path]:
     read, out, agg, html, graph_formats, source, cache = _EXPORT_JOB
     return _write_stream_exports(read, out, agg, (), html, graph_formats, None, False, source,
-                                 cache=cache)
+                                 cache=cache, owns_cache=False)
 
 
 def _write_graph_exports(g: nx.MultiDiGraph, out: Path, rdf_formats, html, graph_formats,

@@ -11,6 +11,10 @@ incremental build writes the same bytes as a build from scratch.
 
 The store is one SQLite file (``DIR/extractions.sqlite``): safe against a build killed
 mid-way (a transaction is committed per batch) and against two builds sharing a cache.
+It does not grow without end: each build records which rows it used (:class:`CacheUse`),
+and a build that ends well removes the rows that none of the last ``KEEP_BUILDS`` builds
+nor any build of the last ``KEEP_DAYS`` days used (those of an older kg or lexicon, of
+papers since edited or no longer read, of RDF pieces whose entities have changed).
 Beside it, ``DIR/fragments.sqlite`` keeps each paper's share of the RDF and GraphML files
 (:mod:`kg.fragments`), reused when its resolved line comes out the same, and
 ``DIR/stores/`` a checkpoint of the last store, which the next build's store starts from
@@ -32,6 +36,56 @@ from .model import Paper, PaperExtraction
 _SCHEMA = "CREATE TABLE IF NOT EXISTS extraction (key TEXT PRIMARY KEY, record TEXT NOT NULL)"
 # what the version covers: the package's extraction code, its model and keys
 _SOURCES = ("extract", "normalize.py", "corpus_stats.py", "model.py")
+
+
+#: a row stays while one of the last KEEP_BUILDS builds, or a build of the last KEEP_DAYS
+#: days, used it (a user who builds two corpora in turn with one cache keeps both)
+KEEP_BUILDS = 5
+KEEP_DAYS = 7
+
+
+class CacheUse:
+    """The rows of ``tables`` (keyed by their ``key`` column) that builds used, by build:
+    each build is numbered (table ``cache_build``), :meth:`mark` records the keys it reads
+    or writes (``cache_use``: a key's last build), and :meth:`prune`, once the build has
+    ended well, deletes the rows no recent build used. (SQLite reuses the freed pages: the
+    file stops growing; it does not shrink.)"""
+
+    def __init__(self, db: sqlite3.Connection, tables: Sequence[str]) -> None:
+        import time
+
+        self.db, self.tables = db, tuple(tables)
+        with db:
+            db.execute("CREATE TABLE IF NOT EXISTS cache_build (build INTEGER PRIMARY KEY, at REAL NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS cache_use (key TEXT PRIMARY KEY, build INTEGER NOT NULL)")
+            self.build = db.execute("INSERT INTO cache_build (at) VALUES (?)", (time.time(),)).lastrowid
+
+    def mark(self, keys: Iterable[str]) -> None:
+        rows = [(k, self.build) for k in keys]
+        if rows:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO cache_use VALUES (?, ?)", rows)
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete the rows that neither the last KEEP_BUILDS builds nor the builds of the last
+        KEEP_DAYS days used; the number of rows deleted."""
+        import time
+
+        now = time.time() if now is None else now
+        recent = [b for (b,) in self.db.execute(
+            "SELECT build FROM cache_build ORDER BY build DESC LIMIT ?", (KEEP_BUILDS,))]
+        (lately,) = self.db.execute("SELECT MIN(build) FROM cache_build WHERE at >= ?",
+                                    (now - KEEP_DAYS * 86400,)).fetchone()
+        oldest = min([b for b in (min(recent, default=None), lately) if b is not None], default=self.build)
+        deleted = 0
+        with self.db:
+            for table in self.tables:
+                deleted += self.db.execute(
+                    f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM cache_use WHERE build >= ?)",
+                    (oldest,)).rowcount
+            self.db.execute("DELETE FROM cache_use WHERE build < ?", (oldest,))
+            self.db.execute("DELETE FROM cache_build WHERE build < ?", (oldest,))
+        return deleted
 
 
 def select_in(db: sqlite3.Connection, query: str, values: Sequence[str]) -> Iterator[tuple]:
@@ -75,8 +129,14 @@ class ExtractionCache:
         self.path.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path / "extractions.sqlite")
         self.db.execute(_SCHEMA)
+        self.use = CacheUse(self.db, ["extraction"])
         self.version = extractor_version(extractor)
         self.hits = self.misses = 0
+
+    def prune(self) -> int:
+        """Remove what no recent build used (:class:`CacheUse`): call it once a build has
+        read all its papers."""
+        return self.use.prune()
 
     def close(self) -> None:
         self.db.close()
@@ -93,7 +153,9 @@ class ExtractionCache:
     def get_many(self, papers: list[Paper]) -> list[PaperExtraction | None]:
         """The cached extraction of each paper (None where there is none), in one query a
         few hundred papers."""
-        return [ex for ex, _ in self._get_records(papers)]
+        keys = [paper_key(self.version, p) for p in papers]
+        self.use.mark(keys)
+        return [ex for ex, _ in self._get_records(papers, keys)]
 
     def _get_records(self, papers: list[Paper], keys: list[str] | None = None
                      ) -> list[tuple[PaperExtraction | None, str | None]]:
@@ -114,10 +176,10 @@ class ExtractionCache:
         return out
 
     def put_many(self, pairs: Iterable[tuple[Paper, PaperExtraction]]) -> None:
+        rows = [(paper_key(self.version, p), json.dumps(ex.to_json(), ensure_ascii=False)) for p, ex in pairs]
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO extraction (key, record) VALUES (?, ?)",
-                [(paper_key(self.version, p), json.dumps(ex.to_json(), ensure_ascii=False)) for p, ex in pairs])
+            self.db.executemany("INSERT OR REPLACE INTO extraction (key, record) VALUES (?, ?)", rows)
+        self.use.mark(k for k, _ in rows)
 
     def extract(self, papers: Iterable[Paper], run, batch: int = 512,
                 ahead: int = 32) -> Iterator[PaperExtraction]:
@@ -169,5 +231,6 @@ class ExtractionCache:
             read_batch()
 
     def _present(self, keys: list[str]) -> list[bool]:
+        self.use.mark(keys)  # (each key of a build is asked for here once)
         have = {k for (k,) in select_in(self.db, "SELECT key FROM extraction WHERE key IN ({})", keys)}
         return [k in have for k in keys]

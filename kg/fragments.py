@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .cache import CacheUse
+
 if TYPE_CHECKING:
     from .aggregate import Aggregates
 
@@ -149,7 +151,9 @@ def _write_ahead_log(db: sqlite3.Connection) -> None:
 class FragmentCache:
     """Paper fragments stored under ``directory`` (``fragments.sqlite``)."""
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, track_use: bool = True) -> None:
+        """``track_use``: count this connection's reads and writes as a build's use (a second
+        process writing a build's other files, whose keys the first one marks, passes False)."""
         self.path = Path(directory)
         self.path.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path / "fragments.sqlite", timeout=60)
@@ -157,7 +161,18 @@ class FragmentCache:
         with self.db:
             for statement in _SCHEMA:
                 self.db.execute(statement)
+        # (a paper's fragment and its GraphML piece share its key)
+        self.use = CacheUse(self.db, ["fragment", "graphml_fragment"]) if track_use else None
         self.version = exporter_version()
+
+    def prune(self) -> int:
+        """Remove the pieces no recent build used (:class:`kg.cache.CacheUse`): call it once a
+        build has written all its exports."""
+        return self.use.prune() if self.use is not None else 0
+
+    def _mark(self, keys: Sequence[str]) -> None:
+        if self.use is not None:
+            self.use.mark(keys)
 
     def key(self, line: str, edges: Sequence[bool]) -> str:
         return fragment_key(self.version, line, edges)
@@ -181,11 +196,13 @@ class FragmentCache:
                               keys))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, PaperFragment]:
+        self._mark(keys)
         return {key: PaperFragment(nt, ttl, tuple(json.loads(jl)), tuple(json.loads(warn)))
                 for key, nt, ttl, jl, warn in self.select("fragment", "nt, ttl, jsonld, warnings", keys)}
 
     def get_graphml(self, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Papers' GraphML elements (:meth:`kg.graph.GraphExport.piece`) by key."""
+        self._mark(keys)
         return {key: (text, edges) for key, text, edges in self.select("graphml_fragment", "text, edges", keys)}
 
     def put_graphml(self, items: Iterable[tuple[str, tuple[str, int]]]) -> None:

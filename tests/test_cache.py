@@ -104,3 +104,63 @@ def test_a_build_whose_papers_are_all_cached_never_loads_spacy(tmp_path, sample_
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert first.stdout.split()[-1] == "False"  # (the forked workers loaded it)
     assert again.stdout.split()[-1] == "False"
+
+
+def _rows(db_path, table) -> int:
+    import sqlite3
+    with sqlite3.connect(db_path) as db:
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_cache_use_keeps_rows_of_recent_builds_and_prunes_the_rest(tmp_path):
+    import sqlite3
+    import time
+
+    from kg.cache import KEEP_BUILDS, KEEP_DAYS, CacheUse
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    db.execute("CREATE TABLE t (key TEXT PRIMARY KEY, v TEXT)")
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(k, k) for k in "abcd"])
+    db.commit()
+    first = CacheUse(db, ["t"])
+    first.mark(["a", "b"])  # c and d: rows no build has used (an older kg's)
+    assert first.prune() == 2
+    for _ in range(KEEP_BUILDS):  # builds of today that use b only
+        CacheUse(db, ["t"]).mark(["b"])
+    last = CacheUse(db, ["t"])
+    last.mark(["b"])
+    assert last.prune() == 0  # a was used by a build of the last KEEP_DAYS days
+    db.execute("UPDATE cache_build SET at = at - ?", ((KEEP_DAYS + 1) * 86400,))  # a week later
+    db.commit()
+    assert CacheUse(db, ["t"]).prune(now=time.time()) == 1  # neither recent enough nor among the last builds
+    assert [k for (k,) in db.execute("SELECT key FROM t")] == ["b"]
+    assert db.execute("SELECT COUNT(*) FROM cache_build").fetchone()[0] <= KEEP_BUILDS + 1
+
+
+def test_an_incremental_build_removes_what_no_recent_build_used(tmp_path, sample_papers, monkeypatch):
+    """A cache used day after day does not grow without end: the extractions and RDF pieces
+    of papers no longer read (or of an older kg) go once no recent build used them, and what
+    the last build used stays."""
+    import kg.cache
+    lines = sample_papers.read_text(encoding="utf-8").splitlines(keepends=True)
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("".join(lines[:70]), encoding="utf-8")
+    new.write_text("".join(lines[14:]), encoding="utf-8")  # 14 papers gone, 14 new
+    cache = tmp_path / "cache"
+    run = lambda *a: CliRunner().invoke(cli, [str(x) for x in a], catch_exceptions=False)
+    assert run("build", old, "-o", tmp_path / "a", "--cache", cache, "--no-html").exit_code == 0
+    assert run("build", new, "-o", tmp_path / "b", "--cache", cache, "--no-html").exit_code == 0
+    assert _rows(cache / "extractions.sqlite", "extraction") == 84  # yesterday's build is recent
+    monkeypatch.setattr(kg.cache, "KEEP_BUILDS", 1)
+    monkeypatch.setattr(kg.cache, "KEEP_DAYS", 0)
+    r = run("build", new, "-o", tmp_path / "c", "--cache", cache, "--no-html", "-j", 2)
+    assert r.exit_code == 0 and "cache: 70 reused, 0 extracted" in r.output, r.output
+    assert _rows(cache / "extractions.sqlite", "extraction") == 70
+    frags = cache / "fragments.sqlite"
+    kept = _rows(frags, "fragment")
+    assert _rows(frags, "graphml_fragment") == 70  # one per paper of the last build
+    r = run("build", new, "-o", tmp_path / "d", "--cache", cache, "--no-html", "-j", 2)
+    assert "cache: 70 reused, 0 extracted" in r.output
+    assert (_rows(frags, "fragment"), _rows(frags, "graphml_fragment")) == (kept, 70)
+    assert run("build", new, "-o", tmp_path / "e", "--no-html").exit_code == 0
+    for name in ("mentions.jsonl", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml"):
+        assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "e" / name).read_bytes(), name
