@@ -11,7 +11,8 @@ on both):
   incremental  kg build of all N papers with a copy of yesterday's cache (only the new
                share is extracted; the other papers' export pieces are reused)
 
-and checks that both wrote the same bytes. Results go to benchmarks/results/incremental.json.
+and checks that both wrote the same bytes; it also gives the cache's size before and after
+(an incremental build adds the new papers' rows and prunes what no recent build used). Results go to benchmarks/results/incremental.json.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def kg_build(*args) -> float:
     if r.returncode != 0:
         sys.exit(f"kg build {' '.join(map(str, args))} failed:\n{r.stderr}")
     return time.perf_counter() - t
+
+
+def _size_mb(directory: Path) -> float:
+    return round(sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 2**20, 1)
 
 
 def main() -> None:
@@ -65,6 +70,7 @@ def main() -> None:
             shutil.copytree(d / "cache", d / "today")
             incremental.append(kg_build(d / "all.jsonl", "-o", d / f"incr{r}", "--cache",
                                         d / "today", *j))
+        cache_mb = {"yesterday": _size_mb(d / "cache"), "after the incremental build": _size_mb(d / "today")}
         same = all((d / "scratch0" / f).read_bytes() == (d / f"incr{r}" / f).read_bytes()
                    for f in ("mentions.jsonl", "graph.nt", "graph.ttl", "graph.jsonld",
                              "graph.graphml", "graph.html") for r in range(a.rounds))
@@ -74,6 +80,7 @@ def main() -> None:
                        "scratch": [round(x, 2) for x in scratch],
                        "incremental": [round(x, 2) for x in incremental]},
            "ratio_incremental_to_scratch": round(min(incremental) / min(scratch), 3),
+           "cache_mb": cache_mb,
            "same_bytes": same}
     print(json.dumps(res, indent=2))
     a.out.parent.mkdir(parents=True, exist_ok=True)

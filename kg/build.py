@@ -176,7 +176,7 @@ def _write_extractions(out_path: Path, inputs, fmt, lexicons, progress, on_issue
                 _count(summary, ex)
                 yield ex
         if cache is not None:  # every paper read: what no recent build used goes
-            cache.prune()
+            cache.finish()
     finally:
         if cache is not None:
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
@@ -403,7 +403,7 @@ def _write_stream_exports(read, out: Path, agg: Aggregates, rdf_formats, html, g
             first = next(f"graph.{f}" for f in ("nt", "ttl") if f in rdf_formats)
             loader.finish(out / first)
         if fragments is not None:  # every piece of this build asked for: the others go
-            fragments.prune()
+            fragments.finish()
     except BaseException:
         if loader is not None:
             loader.abort()

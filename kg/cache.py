@@ -12,8 +12,8 @@ incremental build writes the same bytes as a build from scratch.
 The store is one SQLite file (``DIR/extractions.sqlite``): safe against a build killed
 mid-way (a transaction is committed per batch) and against two builds sharing a cache.
 It does not grow without end: each build records which rows it used (:class:`CacheUse`),
-and a build that ends well removes the rows that none of the last ``KEEP_BUILDS`` builds
-nor any build of the last ``KEEP_DAYS`` days used (those of an older kg or lexicon, of
+and the first build of a day that ends well removes the rows that none of the last
+``KEEP_BUILDS`` builds nor any build of the last ``KEEP_DAYS`` days used (those of an older kg or lexicon, of
 papers since edited or no longer read, of RDF pieces whose entities have changed).
 Beside it, ``DIR/fragments.sqlite`` keeps each paper's share of the RDF and GraphML files
 (:mod:`kg.fragments`), reused when its resolved line comes out the same, and
@@ -29,7 +29,7 @@ import sqlite3
 from collections import deque
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .model import Paper, PaperExtraction
 
@@ -42,49 +42,70 @@ _SOURCES = ("extract", "normalize.py", "corpus_stats.py", "model.py")
 #: days, used it (a user who builds two corpora in turn with one cache keeps both)
 KEEP_BUILDS = 5
 KEEP_DAYS = 7
+#: the rows no recent build used are looked for at most this often (the first build of a day)
+PRUNE_EVERY_S = 20 * 3600
 
 
 class CacheUse:
-    """The rows of ``tables`` (keyed by their ``key`` column) that builds used, by build:
-    each build is numbered (table ``cache_build``), :meth:`mark` records the keys it reads
-    or writes (``cache_use``: a key's last build), and :meth:`prune`, once the build has
-    ended well, deletes the rows no recent build used. (SQLite reuses the freed pages: the
-    file stops growing; it does not shrink.)"""
+    """Which rows of ``tables`` (keyed by a hex digest in their ``key`` column) the builds
+    used, and the removal of those that no recent build used.
+
+    :meth:`mark` collects in memory the keys a build reads or writes (their first 64 bits:
+    8 bytes a key, and no write per batch, which cost a disk sync each); :meth:`finish`,
+    once the build has ended well, keeps them as one row of ``cache_build`` and, when no
+    build has pruned for ``PRUNE_EVERY_S``, deletes the rows that neither the last
+    ``KEEP_BUILDS`` builds nor those of the last ``KEEP_DAYS`` days used. (Two keys that
+    share 64 bits keep each other: a stale row stays a little longer. SQLite reuses the freed
+    pages: the file stops growing; it does not shrink.)"""
 
     def __init__(self, db: sqlite3.Connection, tables: Sequence[str]) -> None:
-        import time
+        from array import array
 
         self.db, self.tables = db, tuple(tables)
+        self.keys = array("Q")
         with db:
-            db.execute("CREATE TABLE IF NOT EXISTS cache_build (build INTEGER PRIMARY KEY, at REAL NOT NULL)")
-            db.execute("CREATE TABLE IF NOT EXISTS cache_use (key TEXT PRIMARY KEY, build INTEGER NOT NULL)")
-            self.build = db.execute("INSERT INTO cache_build (at) VALUES (?)", (time.time(),)).lastrowid
+            db.execute("CREATE TABLE IF NOT EXISTS cache_build (build INTEGER PRIMARY KEY, "
+                       "at REAL NOT NULL, keys BLOB NOT NULL, pruned REAL)")
 
     def mark(self, keys: Iterable[str]) -> None:
-        rows = [(k, self.build) for k in keys]
-        if rows:
-            with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO cache_use VALUES (?, ?)", rows)
+        self.keys.extend(int(k[:16], 16) for k in keys)
 
-    def prune(self, now: float | None = None) -> int:
-        """Delete the rows that neither the last KEEP_BUILDS builds nor the builds of the last
-        KEEP_DAYS days used; the number of rows deleted."""
+    def finish(self, now: float | None = None, prune: bool | None = None,
+               also_kept: Callable[[], Iterable[str]] | None = None) -> int:
+        """Record this build's use; prune (``prune``: always, never, None: when due), keeping
+        besides the keys ``also_kept()`` gives. The number of rows deleted."""
         import time
 
+        import numpy as np
+
         now = time.time() if now is None else now
+        used = np.unique(np.frombuffer(self.keys, dtype=np.uint64))
+        with self.db:
+            build = self.db.execute("INSERT INTO cache_build (at, keys) VALUES (?, ?)",
+                                    (now, used.tobytes())).lastrowid
+        if prune is None:
+            (last,) = self.db.execute("SELECT MAX(pruned) FROM cache_build").fetchone()
+            prune = last is None or last < now - PRUNE_EVERY_S
+        if not prune:
+            return 0
         recent = [b for (b,) in self.db.execute(
             "SELECT build FROM cache_build ORDER BY build DESC LIMIT ?", (KEEP_BUILDS,))]
-        (lately,) = self.db.execute("SELECT MIN(build) FROM cache_build WHERE at >= ?",
-                                    (now - KEEP_DAYS * 86400,)).fetchone()
-        oldest = min([b for b in (min(recent, default=None), lately) if b is not None], default=self.build)
+        kept_builds = set(recent) | {b for (b,) in self.db.execute(
+            "SELECT build FROM cache_build WHERE at >= ?", (now - KEEP_DAYS * 86400,))}
+        extra = np.array([int(k[:16], 16) for k in (also_kept() if also_kept else ())], dtype=np.uint64)
+        kept = np.unique(np.concatenate([extra] + [np.frombuffer(blob, dtype=np.uint64) for b, blob in self.db.execute(
+            "SELECT build, keys FROM cache_build") if b in kept_builds]))
         deleted = 0
         with self.db:
             for table in self.tables:
-                deleted += self.db.execute(
-                    f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM cache_use WHERE build >= ?)",
-                    (oldest,)).rowcount
-            self.db.execute("DELETE FROM cache_use WHERE build < ?", (oldest,))
-            self.db.execute("DELETE FROM cache_build WHERE build < ?", (oldest,))
+                keys = [k for (k,) in self.db.execute(f"SELECT key FROM {table}")]
+                prefixes = np.array([int(k[:16], 16) for k in keys], dtype=np.uint64)
+                stale = [(keys[i],) for i in np.flatnonzero(~np.isin(prefixes, kept)).tolist()]
+                self.db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
+                deleted += len(stale)
+            self.db.execute(f"DELETE FROM cache_build WHERE build NOT IN ({','.join('?' * len(kept_builds))})",
+                            sorted(kept_builds))
+            self.db.execute("UPDATE cache_build SET pruned = ? WHERE build = ?", (now, build))
         return deleted
 
 
@@ -133,10 +154,10 @@ class ExtractionCache:
         self.version = extractor_version(extractor)
         self.hits = self.misses = 0
 
-    def prune(self) -> int:
-        """Remove what no recent build used (:class:`CacheUse`): call it once a build has
-        read all its papers."""
-        return self.use.prune()
+    def finish(self, prune: bool | None = None) -> int:
+        """Record this build's use and remove what no recent build used (:class:`CacheUse`):
+        call it once a build has read all its papers."""
+        return self.use.finish(prune=prune)
 
     def close(self) -> None:
         self.db.close()

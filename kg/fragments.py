@@ -165,10 +165,19 @@ class FragmentCache:
         self.use = CacheUse(self.db, ["fragment", "graphml_fragment"]) if track_use else None
         self.version = exporter_version()
 
-    def prune(self) -> int:
-        """Remove the pieces no recent build used (:class:`kg.cache.CacheUse`): call it once a
-        build has written all its exports."""
-        return self.use.prune() if self.use is not None else 0
+    def finish(self, prune: bool | None = None) -> int:
+        """Record this build's use and remove the pieces no recent build used
+        (:class:`kg.cache.CacheUse`): call it once a build has written all its exports."""
+        if self.use is None:
+            return 0
+        # (and the pieces of the papers in the last store, which the next build's store is
+        # made from, even if builds without a store came between: kg.store_sync)
+        return self.use.finish(prune=prune, also_kept=lambda: (k for (k,) in self.db.execute(
+            "SELECT key FROM store_paper")) if self._has_table("store_paper") else ())
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (name,)).fetchone() is not None
 
     def _mark(self, keys: Sequence[str]) -> None:
         if self.use is not None:

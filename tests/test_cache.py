@@ -113,27 +113,36 @@ def _rows(db_path, table) -> int:
 
 
 def test_cache_use_keeps_rows_of_recent_builds_and_prunes_the_rest(tmp_path):
+    import hashlib
     import sqlite3
     import time
 
-    from kg.cache import KEEP_BUILDS, KEEP_DAYS, CacheUse
+    from kg.cache import KEEP_BUILDS, KEEP_DAYS, PRUNE_EVERY_S, CacheUse
+    key = {c: hashlib.sha256(c.encode()).hexdigest() for c in "abcd"}
     db = sqlite3.connect(tmp_path / "c.sqlite")
     db.execute("CREATE TABLE t (key TEXT PRIMARY KEY, v TEXT)")
-    db.executemany("INSERT INTO t VALUES (?, ?)", [(k, k) for k in "abcd"])
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(k, c) for c, k in key.items()])
     db.commit()
-    first = CacheUse(db, ["t"])
-    first.mark(["a", "b"])  # c and d: rows no build has used (an older kg's)
-    assert first.prune() == 2
-    for _ in range(KEEP_BUILDS):  # builds of today that use b only
-        CacheUse(db, ["t"]).mark(["b"])
-    last = CacheUse(db, ["t"])
-    last.mark(["b"])
-    assert last.prune() == 0  # a was used by a build of the last KEEP_DAYS days
-    db.execute("UPDATE cache_build SET at = at - ?", ((KEEP_DAYS + 1) * 86400,))  # a week later
-    db.commit()
-    assert CacheUse(db, ["t"]).prune(now=time.time()) == 1  # neither recent enough nor among the last builds
-    assert [k for (k,) in db.execute("SELECT key FROM t")] == ["b"]
-    assert db.execute("SELECT COUNT(*) FROM cache_build").fetchone()[0] <= KEEP_BUILDS + 1
+
+    def build(names, **kw):
+        use = CacheUse(db, ["t"])
+        use.mark(key[c] for c in names)
+        return use.finish(**kw)
+
+    def left():
+        return sorted(v for (v,) in db.execute("SELECT v FROM t"))
+
+    t0 = time.time()
+    assert build("ab", now=t0) == 2 and left() == ["a", "b"]  # c, d: no build used them
+    for n in range(KEEP_BUILDS):  # builds of the same day that use b only: none prunes
+        assert build("b", now=t0 + 60 * (n + 1)) == 0
+    assert left() == ["a", "b"]
+    later = t0 + PRUNE_EVERY_S + 1
+    assert build("b", now=later) == 0  # a was used by a build of the last KEEP_DAYS days
+    week = t0 + (KEEP_DAYS + 1) * 86400
+    assert build("b", now=week) == 1 and left() == ["b"]  # neither recent nor among the last builds
+    assert db.execute("SELECT COUNT(*) FROM cache_build").fetchone()[0] <= KEEP_BUILDS
+    assert build("", now=week + 1, prune=True) == 0  # b: used by the last builds
 
 
 def test_an_incremental_build_removes_what_no_recent_build_used(tmp_path, sample_papers, monkeypatch):
@@ -152,6 +161,7 @@ def test_an_incremental_build_removes_what_no_recent_build_used(tmp_path, sample
     assert _rows(cache / "extractions.sqlite", "extraction") == 84  # yesterday's build is recent
     monkeypatch.setattr(kg.cache, "KEEP_BUILDS", 1)
     monkeypatch.setattr(kg.cache, "KEEP_DAYS", 0)
+    monkeypatch.setattr(kg.cache, "PRUNE_EVERY_S", 0)
     r = run("build", new, "-o", tmp_path / "c", "--cache", cache, "--no-html", "-j", 2)
     assert r.exit_code == 0 and "cache: 70 reused, 0 extracted" in r.output, r.output
     assert _rows(cache / "extractions.sqlite", "extraction") == 70
@@ -164,3 +174,28 @@ def test_an_incremental_build_removes_what_no_recent_build_used(tmp_path, sample
     assert run("build", new, "-o", tmp_path / "e", "--no-html").exit_code == 0
     for name in ("mentions.jsonl", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml"):
         assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "e" / name).read_bytes(), name
+
+
+def test_pruning_keeps_the_pieces_of_the_last_store(tmp_path, sample_papers, monkeypatch):
+    """The next build's store is made from the last store's (kg.store_sync), whose papers'
+    pieces stay, even when builds without a store came in between."""
+    import sqlite3
+
+    import kg.cache
+    lines = sample_papers.read_text(encoding="utf-8").splitlines(keepends=True)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("".join(lines[:40]), encoding="utf-8")
+    b.write_text("".join(lines[40:]), encoding="utf-8")
+    cache = tmp_path / "cache"
+    run = lambda *x: CliRunner().invoke(cli, [str(y) for y in x], catch_exceptions=False)
+    assert run("build", a, "-o", tmp_path / "o1", "--cache", cache, "--no-html", "-j", 2).exit_code == 0
+    monkeypatch.setattr(kg.cache, "KEEP_BUILDS", 1)
+    monkeypatch.setattr(kg.cache, "KEEP_DAYS", 0)
+    monkeypatch.setattr(kg.cache, "PRUNE_EVERY_S", 0)
+    assert run("build", b, "-o", tmp_path / "o2", "--cache", cache, "--no-html", "--no-store").exit_code == 0
+    with sqlite3.connect(cache / "fragments.sqlite") as db:
+        in_store = db.execute("SELECT COUNT(*) FROM store_paper").fetchone()[0]
+        missing = db.execute("SELECT COUNT(*) FROM store_paper WHERE key NOT IN "
+                             "(SELECT key FROM fragment)").fetchone()[0]
+    assert (in_store, missing) == (40, 0)
+    assert _rows(cache / "extractions.sqlite", "extraction") == 44  # the last build's papers
