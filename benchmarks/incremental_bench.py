@@ -20,6 +20,7 @@ import argparse
 import gzip
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,10 +65,12 @@ def main() -> None:
         fill = kg_build(d / "old.jsonl", "-o", d / "old", "--cache", d / "cache", *j)
         scratch, incremental = [], []
         for r in range(a.rounds):
+            os.sync()  # (what the last build wrote goes to disk before this one is timed)
             scratch.append(kg_build(d / "all.jsonl", "-o", d / f"scratch{r}", *j))
             # each round from yesterday's cache as it was (a build adds to it)
             shutil.rmtree(d / "today", ignore_errors=True)
             shutil.copytree(d / "cache", d / "today")
+            os.sync()  # (the copy's gigabytes at 100k papers would be written during the build)
             incremental.append(kg_build(d / "all.jsonl", "-o", d / f"incr{r}", "--cache",
                                         d / "today", *j))
         cache_mb = {"yesterday": _size_mb(d / "cache"), "after the incremental build": _size_mb(d / "today")}

@@ -46,6 +46,11 @@ KEEP_DAYS = 7
 PRUNE_EVERY_S = 20 * 3600
 
 
+def _key_bits(key: str) -> int:
+    """The first 64 bits of a key (a hex digest), by which :class:`CacheUse` knows it."""
+    return int(key[:16], 16)
+
+
 class CacheUse:
     """Which rows of ``tables`` (keyed by a hex digest in their ``key`` column) the builds
     used, and the removal of those that no recent build used.
@@ -68,7 +73,7 @@ class CacheUse:
                        "at REAL NOT NULL, keys BLOB NOT NULL, pruned REAL)")
 
     def mark(self, keys: Iterable[str]) -> None:
-        self.keys.extend(int(k[:16], 16) for k in keys)
+        self.keys.extend(map(_key_bits, keys))
 
     def finish(self, now: float | None = None, prune: bool | None = None,
                also_kept: Callable[[], Iterable[str]] | None = None) -> int:
@@ -92,14 +97,14 @@ class CacheUse:
             "SELECT build FROM cache_build ORDER BY build DESC LIMIT ?", (KEEP_BUILDS,))]
         kept_builds = set(recent) | {b for (b,) in self.db.execute(
             "SELECT build FROM cache_build WHERE at >= ?", (now - KEEP_DAYS * 86400,))}
-        extra = np.array([int(k[:16], 16) for k in (also_kept() if also_kept else ())], dtype=np.uint64)
+        extra = np.array([_key_bits(k) for k in (also_kept() if also_kept else ())], dtype=np.uint64)
         kept = np.unique(np.concatenate([extra] + [np.frombuffer(blob, dtype=np.uint64) for b, blob in self.db.execute(
             "SELECT build, keys FROM cache_build") if b in kept_builds]))
         deleted = 0
         with self.db:
             for table in self.tables:
                 keys = [k for (k,) in self.db.execute(f"SELECT key FROM {table}")]
-                prefixes = np.array([int(k[:16], 16) for k in keys], dtype=np.uint64)
+                prefixes = np.array([_key_bits(k) for k in keys], dtype=np.uint64)
                 stale = [(keys[i],) for i in np.flatnonzero(~np.isin(prefixes, kept)).tolist()]
                 self.db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
                 deleted += len(stale)

@@ -170,14 +170,15 @@ class FragmentCache:
         (:class:`kg.cache.CacheUse`): call it once a build has written all its exports."""
         if self.use is None:
             return 0
-        # (and the pieces of the papers in the last store, which the next build's store is
-        # made from, even if builds without a store came between: kg.store_sync)
-        return self.use.finish(prune=prune, also_kept=lambda: (k for (k,) in self.db.execute(
-            "SELECT key FROM store_paper")) if self._has_table("store_paper") else ())
+        return self.use.finish(prune=prune, also_kept=self._in_last_store)
 
-    def _has_table(self, name: str) -> bool:
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                               (name,)).fetchone() is not None
+    def _in_last_store(self) -> list[str]:
+        """The keys of the papers in the last store, which the next build's store is made
+        from (:mod:`kg.store_sync`), even if builds without a store came between."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_paper'"
+                           ).fetchone() is None:
+            return []
+        return [k for (k,) in self.db.execute("SELECT key FROM store_paper")]
 
     def _mark(self, keys: Sequence[str]) -> None:
         if self.use is not None:
