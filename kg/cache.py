@@ -97,17 +97,28 @@ class CacheUse:
             "SELECT build FROM cache_build ORDER BY build DESC LIMIT ?", (KEEP_BUILDS,))]
         kept_builds = set(recent) | {b for (b,) in self.db.execute(
             "SELECT build FROM cache_build WHERE at >= ?", (now - KEEP_DAYS * 86400,))}
-        extra = np.array([_key_bits(k) for k in (also_kept() if also_kept else ())], dtype=np.uint64)
-        kept = np.unique(np.concatenate([extra] + [np.frombuffer(blob, dtype=np.uint64) for b, blob in self.db.execute(
-            "SELECT build, keys FROM cache_build") if b in kept_builds]))
+        kept = np.unique(np.array([_key_bits(k) for k in (also_kept() if also_kept else ())], dtype=np.uint64))
+        for b, blob in self.db.execute("SELECT build, keys FROM cache_build"):
+            if b in kept_builds:  # (one build's keys at a time beside the union)
+                kept = np.union1d(kept, np.frombuffer(blob, dtype=np.uint64))
         deleted = 0
+        for table in self.tables:
+            # the rows by rowid, read a chunk at a time: a million papers' keys are not held
+            rows = self.db.execute(f"SELECT rowid, key FROM {table}")
+            stale = []
+            while chunk := rows.fetchmany(50_000):
+                bits = np.fromiter((_key_bits(k) for _, k in chunk), dtype=np.uint64, count=len(chunk))
+                ids = np.fromiter((r for r, _ in chunk), dtype=np.int64, count=len(chunk))
+                stale.append(ids[~np.isin(bits, kept)])
+            gone = np.concatenate(stale).tolist() if stale else []
+            # a few thousand at a time: another process writing this build's other files
+            # (kg.build's export child) waits for the lock only that long
+            for start in range(0, len(gone), 5000):
+                with self.db:
+                    self.db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
+                                        [(r,) for r in gone[start:start + 5000]])
+            deleted += len(gone)
         with self.db:
-            for table in self.tables:
-                keys = [k for (k,) in self.db.execute(f"SELECT key FROM {table}")]
-                prefixes = np.array([_key_bits(k) for k in keys], dtype=np.uint64)
-                stale = [(keys[i],) for i in np.flatnonzero(~np.isin(prefixes, kept)).tolist()]
-                self.db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
-                deleted += len(stale)
             self.db.execute(f"DELETE FROM cache_build WHERE build NOT IN ({','.join('?' * len(kept_builds))})",
                             sorted(kept_builds))
             self.db.execute("UPDATE cache_build SET pruned = ? WHERE build = ?", (now, build))

@@ -199,3 +199,20 @@ def test_pruning_keeps_the_pieces_of_the_last_store(tmp_path, sample_papers, mon
                              "(SELECT key FROM fragment)").fetchone()[0]
     assert (in_store, missing) == (40, 0)
     assert _rows(cache / "extractions.sqlite", "extraction") == 44  # the last build's papers
+
+
+def test_cache_use_prunes_a_large_table_in_parts(tmp_path):
+    """Thousands of stale rows (an older kg's) go in several transactions; the used stay."""
+    import hashlib
+    import sqlite3
+
+    from kg.cache import CacheUse
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    db.execute("CREATE TABLE t (key TEXT PRIMARY KEY, v TEXT)")
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(12_000)]
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(k, "x") for k in keys])
+    db.commit()
+    use = CacheUse(db, ["t"])
+    use.mark(keys[:7])
+    assert use.finish(prune=True) == 12_000 - 7
+    assert sorted(k for (k,) in db.execute("SELECT key FROM t")) == sorted(keys[:7])
