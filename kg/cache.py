@@ -13,8 +13,10 @@ The store is one SQLite file (``DIR/extractions.sqlite``): safe against a build 
 mid-way (a transaction is committed per batch) and against two builds sharing a cache.
 It does not grow without end: each build records which rows it used (:class:`CacheUse`),
 and the first build of a day that ends well removes the rows that none of the last
-``KEEP_BUILDS`` builds nor any build of the last ``KEEP_DAYS`` days used (those of an older kg or lexicon, of
-papers since edited or no longer read, of RDF pieces whose entities have changed).
+``KEEP_BUILDS`` builds nor any build of the last ``KEEP_DAYS`` days used (those of an older
+kg or lexicon, of papers since edited or no longer read, of RDF pieces whose entities have
+changed). A build that prunes while another one runs on the same cache may take rows the
+other is about to read: that one then extracts or writes those again (never wrong, slower).
 Beside it, ``DIR/fragments.sqlite`` keeps each paper's share of the RDF and GraphML files
 (:mod:`kg.fragments`), reused when its resolved line comes out the same, and
 ``DIR/stores/`` a checkpoint of the last store, which the next build's store starts from
