@@ -49,8 +49,12 @@ PRUNE_EVERY_S = 20 * 3600
 
 
 def _key_bits(key: str) -> int:
-    """The first 64 bits of a key (a hex digest), by which :class:`CacheUse` knows it."""
-    return int(key[:16], 16)
+    """The first 64 bits of a key (a hex digest), by which :class:`CacheUse` knows it; 0 for
+    a key that is none (a row no kg wrote: no build uses it, and a prune drops it)."""
+    try:
+        return int(key[:16], 16) if isinstance(key, str) and len(key) >= 16 else 0
+    except ValueError:
+        return 0
 
 
 class CacheUse:
