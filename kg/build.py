@@ -124,7 +124,7 @@ def extract_resolved(papers: Iterable[Paper], extractor: "Extractor | ExtractorS
             "w+", encoding="utf-8", prefix=f"kg-extract-{os.getpid()}-", suffix=".jsonl"))
         if cache is not None:  # the workers extract what it lacks while it serves the rest
             pool = stack.enter_context(ForkPool(extractor, workers))
-            stream = cache.extract_records(papers, pool.submit)
+            stream = cache.extract_records(papers, pool.submit, parse=False)
         else:
             pool = None
             stream = pipe_parallel(extractor, papers, workers) if workers > 1 else extractor.pipe(papers)
@@ -132,7 +132,10 @@ def extract_resolved(papers: Iterable[Paper], extractor: "Extractor | ExtractorS
         if progress:
             stream = tqdm(stream, total=total, unit=" papers", desc="extracting", mininterval=0.5)
         for ex, line in stream:
-            resolver.observe(ex)
+            if ex is not None:
+                resolver.observe(ex)
+            else:  # a cached one, as its stored line
+                resolver.observe_record(json.loads(line))
             # (a cached extraction's line is the one it was stored as)
             fh.write((line or json.dumps(ex.to_json(), ensure_ascii=False)) + "\n")
         if pool is not None:

@@ -200,17 +200,18 @@ class ExtractionCache:
         self.use.mark(keys)
         return [ex for ex, _ in self._get_records(papers, keys)]
 
-    def _get_records(self, papers: list[Paper], keys: list[str] | None = None
+    def _get_records(self, papers: list[Paper], keys: list[str] | None = None, parse: bool = True
                      ) -> list[tuple[PaperExtraction | None, str | None]]:
         """Each paper's cached extraction with its stored line (the extraction's JSON: the
-        paper's fields are in its key, so the line is that of the paper as read now)."""
+        paper's fields are in its key, so the line is that of the paper as read now); the
+        extraction None without ``parse``, and both None where nothing is stored."""
         keys = keys if keys is not None else [paper_key(self.version, p) for p in papers]
         records = dict(select_in(self.db, "SELECT key, record FROM extraction WHERE key IN ({})", keys))
         out: list[tuple[PaperExtraction | None, str | None]] = []
         for p, key in zip(papers, keys):
             record = records.get(key)
-            if record is None:
-                out.append((None, None))
+            if record is None or not parse:
+                out.append((None, record))
                 continue
             ex = PaperExtraction.from_json(json.loads(record))
             # the paper as read now (its source line), the extraction as cached
@@ -237,10 +238,13 @@ class ExtractionCache:
         return (ex for ex, _ in self.extract_records(papers, run, batch, ahead))
 
     def extract_records(self, papers: Iterable[Paper], run, batch: int = 512,
-                        ahead: int = 32) -> Iterator[tuple[PaperExtraction, str | None]]:
+                        ahead: int = 32, parse: bool = True
+                        ) -> Iterator[tuple[PaperExtraction | None, str | None]]:
         """:meth:`extract`, each extraction with its JSON line when it came from the store
         (None when it was extracted now): what a build writes of it, without writing it
-        again."""
+        again. ``parse=False``: a stored one comes as its line alone, ``(None, line)``
+        (a build's first pass reads it with ``Resolver.observe_record``: making its objects
+        cost more than the rest of serving it)."""
         it = iter(papers)
         window: deque = deque()  # (batch, which of it are cached, run's iterator)
 
@@ -261,11 +265,11 @@ class ExtractionCache:
         while window:
             chunk, keys, cached, fresh = window.popleft()
             found = iter(self._get_records([p for p, c in zip(chunk, cached) if c],
-                                           [k for k, c in zip(keys, cached) if c]))
+                                           [k for k, c in zip(keys, cached) if c], parse))
             new = []
             for p, c in zip(chunk, cached):
                 ex, record = next(found) if c else (None, None)
-                if ex is None:  # (or gone from the store since: extracted after all)
+                if record is None:  # (or gone from the store since: extracted after all)
                     ex = next(fresh) if not c else next(iter(run([p])))
                     new.append((p, ex))
                 yield ex, record

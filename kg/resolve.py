@@ -37,6 +37,18 @@ DOMINANT_SHARE = 0.7  # of an acronym's definitions that must agree for a bare u
 MIN_DEFINITIONS = 2  # papers that must define it so (unless the background corpus does)
 
 
+class _ObservedEntity:
+    """What pass 1 reads of an entity, from its JSON (:meth:`Resolver.observe_record`)."""
+
+    __slots__ = ("id", "name", "type", "aliases", "proposed", "rule", "type_rule")
+
+    def __init__(self, d: dict) -> None:
+        self.id, self.name, self.type = d["id"], d["name"], d["type"]
+        self.aliases = d.get("aliases", ())
+        self.proposed = bool(d.get("proposed"))
+        self.rule, self.type_rule = d.get("rule", ""), d.get("type_rule", "")
+
+
 @dataclass
 class ResolverState:
     """What pass 1 learns of a corpus, and all that pass 2 reads: mergeable, so that parts of
@@ -90,7 +102,15 @@ class Resolver:
 
     # ---- pass 1 ----------------------------------------------------------------------
     def observe(self, ex: PaperExtraction) -> None:
-        for e in ex.entities:
+        self._observe(ex.paper.id, ex.entities)
+
+    def observe_record(self, record: dict) -> None:
+        """:meth:`observe` of an extraction's JSON (``PaperExtraction.to_json``), without
+        making its objects: a cached paper's line is read only for this in pass 1."""
+        self._observe(str(record["id"]), [_ObservedEntity(e) for e in record.get("entities", ())])
+
+    def _observe(self, paper_id: str, entities) -> None:
+        for e in entities:
             k = variant_key(e.name)
             self.spellings[k][e.name] += 1
             if self._is_lexicon(e):
@@ -100,7 +120,7 @@ class Resolver:
                 # by its acronym too: "ACORN" coined by one paper, "Abstractive Compression
                 # Robust against Noise (ACORN)" by another
                 for f in (e.name, *(a for a in e.aliases if is_short_form(a))):
-                    self.proposers[variant_key(f)].add(ex.paper.id)
+                    self.proposers[variant_key(f)].add(paper_id)
             else:
                 self.cited_kinds[k].add(_kind(e.type))
             for a in e.aliases:

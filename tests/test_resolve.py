@@ -307,3 +307,21 @@ def test_merge_keeps_the_first_lexicon_id_and_changes_neither_side(extractor):
     assert ab == _observed(extractor, [a, b]) and ba == _observed(extractor, [b, a])
     assert ab.spellings["gpt4"]["GPT-4"] == 2
     assert (_dump(sa), _dump(sb)) == before  # a merge is a new state
+
+
+def test_observing_an_extractions_json_learns_what_observing_it_does(extractor, sample_papers):
+    """A cached paper is observed from its stored line (Resolver.observe_record): the state
+    of pass 1 must be the same as from the objects, on every sample paper."""
+    import json
+
+    from kg.readers import ReadReport, read_papers
+    from kg.resolve import Resolver
+    exs = list(extractor.pipe(read_papers(sample_papers, report=ReadReport())))
+    from_objects = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
+    from_lines = Resolver(lexicon=extractor.lexicon, corpus_stats=extractor.stats)
+    for ex in exs:
+        from_objects.observe(ex)
+        from_lines.observe_record(json.loads(json.dumps(ex.to_json())))
+    assert from_lines.state == from_objects.state
+    assert sum(len(v) for v in from_objects.state.proposers.values()) > 10  # (the sample proposes names)
+    assert [from_lines.resolve(ex).to_json() for ex in exs] == [from_objects.resolve(ex).to_json() for ex in exs]
