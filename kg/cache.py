@@ -176,10 +176,10 @@ class ExtractionCache:
         self.version = extractor_version(extractor)
         self.hits = self.misses = 0
 
-    def finish(self, prune: bool | None = None) -> int:
+    def finish(self) -> int:
         """Record this build's use and remove what no recent build used (:class:`CacheUse`):
         call it once a build has read all its papers."""
-        return self.use.finish(prune=prune)
+        return self.use.finish()
 
     def close(self) -> None:
         self.db.close()
@@ -200,12 +200,11 @@ class ExtractionCache:
         self.use.mark(keys)
         return [ex for ex, _ in self._get_records(papers, keys)]
 
-    def _get_records(self, papers: list[Paper], keys: list[str] | None = None, parse: bool = True
+    def _get_records(self, papers: list[Paper], keys: list[str], parse: bool = True
                      ) -> list[tuple[PaperExtraction | None, str | None]]:
         """Each paper's cached extraction with its stored line (the extraction's JSON: the
         paper's fields are in its key, so the line is that of the paper as read now); the
         extraction None without ``parse``, and both None where nothing is stored."""
-        keys = keys if keys is not None else [paper_key(self.version, p) for p in papers]
         records = dict(select_in(self.db, "SELECT key, record FROM extraction WHERE key IN ({})", keys))
         out: list[tuple[PaperExtraction | None, str | None]] = []
         for p, key in zip(papers, keys):

@@ -165,12 +165,12 @@ class FragmentCache:
         self.use = CacheUse(self.db, ["fragment", "graphml_fragment"]) if track_use else None
         self.version = exporter_version()
 
-    def finish(self, prune: bool | None = None) -> int:
+    def finish(self) -> int:
         """Record this build's use and remove the pieces no recent build used
         (:class:`kg.cache.CacheUse`): call it once a build has written all its exports."""
         if self.use is None:
             return 0
-        return self.use.finish(prune=prune, also_kept=self._in_last_store)
+        return self.use.finish(also_kept=self._in_last_store)
 
     def _in_last_store(self) -> list[str]:
         """The keys of the papers in the last store, which the next build's store is made
